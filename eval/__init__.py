@@ -1,0 +1,1 @@
+"""Evaluation: ``python -m eval predict`` writes predictions, ``python -m eval score`` scores them."""

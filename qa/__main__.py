@@ -1,0 +1,77 @@
+"""Command line: ``python -m qa index [PATH ...]`` and ``python -m qa search "问题" [-k N] [--json]``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qa.index_store import IndexUnavailable
+from qa.ingest import IngestError
+from qa.normalize import QuestionError
+from qa.settings import Settings
+
+
+def _pipeline(args):
+    from qa.pipeline import Pipeline
+
+    settings = Settings.from_env(corpus_dir=args.corpus, index_dir=args.index_dir)
+    return Pipeline(settings)
+
+
+def cmd_index(args) -> int:
+    pipeline = _pipeline(args)
+    paths = [Path(p) for p in args.paths]
+    report = pipeline.add_documents(paths) if paths else pipeline.sync()
+    index = pipeline.index
+    print(f"索引完成: {len(index.documents)} 个文档, {report.chunks} 个片段, 用时 {report.seconds:.1f} 秒"
+          f" (新嵌入 {len(report.embedded)}, 复用 {len(report.reused)}, 移除 {len(report.removed)})")
+    for name, reason in report.skipped.items():
+        print(f"跳过 {name}: {reason}", file=sys.stderr)
+    return 0
+
+
+def cmd_search(args) -> int:
+    result = _pipeline(args).retrieve(args.question, k=args.k, mode=args.mode)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    if result.query.changed:
+        print(f"改写后的问题: {result.rewritten}")
+    if not result.hits:
+        print("没有找到相关内容。")
+    for rank, hit in enumerate(result.hits, start=1):
+        c = hit.chunk
+        print(f"\n[{rank}] {hit.score:.4f}  {c.doc_id}  {c.section_path}  [{c.start}:{c.end}]")
+        print(f"    {c.text}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m qa", description="政府文件问答：索引与检索")
+    parser.add_argument("--corpus", help="corpus folder (default: data/corpus)")
+    parser.add_argument("--index-dir", help="index folder (default: data/index)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    index = sub.add_parser("index", help="build or update the index; PATHs are added to the corpus")
+    index.add_argument("paths", nargs="*", help=".txt/.md/.html files to add")
+    index.set_defaults(func=cmd_index)
+    search = sub.add_parser("search", help="retrieve passages for a question")
+    search.add_argument("question")
+    search.add_argument("-k", type=int, default=5)
+    search.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    search.add_argument("--json", action="store_true", help="machine-readable output")
+    search.set_defaults(func=cmd_search)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (QuestionError, IngestError, IndexUnavailable) as exc:
+        print(f"错误: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

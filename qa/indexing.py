@@ -1,0 +1,207 @@
+"""Keep the index in step with the corpus folder.
+
+The corpus folder is the one source of truth: ``sync_index`` (re)indexes exactly
+the supported files in it, embedding only documents that are new or changed and
+reusing stored vectors for the rest. ``add_documents`` copies files in, then syncs.
+``open_index`` loads the live index and checks it is not stale.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.encoder import Encoder
+from embeddings.faiss_index import DenseIndex
+from qa.chunking import Chunk, chunk_document
+from qa.index_store import (CorpusIndex, CorruptIndexError, DocumentRecord, IndexStore,
+                            MissingIndexError, StaleIndexError)
+from qa.ingest import EXTRACTORS, IngestError, doc_id_for, load_document
+from qa.lexical import LexicalIndex
+from qa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    embedded: list[str] = field(default_factory=list)  # doc ids (re-)embedded
+    reused: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> reason
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.embedded or self.removed)
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    if not corpus_dir.is_dir():
+        return []
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in EXTRACTORS)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def index_config(settings: Settings, encoder: Encoder) -> dict:
+    """What must match for stored vectors and chunks to be reused."""
+    return {"embedding": {"model_id": encoder.model_id, "dim": encoder.dim},
+            "chunking": settings.chunking.__dict__.copy()}
+
+
+def staleness(manifest: dict, settings: Settings) -> list[str]:
+    """Reasons the live index no longer matches the settings or the corpus folder (empty: fresh)."""
+    reasons = []
+    if manifest.get("embedding", {}).get("model_id") != settings.embedding_model:
+        reasons.append(f"embedding model changed ({manifest.get('embedding', {}).get('model_id')} → "
+                       f"{settings.embedding_model})")
+    if manifest.get("chunking") != settings.chunking.__dict__:
+        reasons.append("chunking settings changed")
+    if manifest.get("index_type") != settings.retrieval.index_type:
+        reasons.append(f"index type changed ({manifest.get('index_type')} → {settings.retrieval.index_type})")
+    indexed = {d["file"]: d["sha256"] for d in manifest.get("documents", [])}
+    indexed.update(manifest.get("skipped", {}))
+    on_disk = {p.name: _sha256(p) for p in corpus_files(settings.corpus_dir)}
+    for name in sorted(set(indexed) | set(on_disk)):
+        if name not in on_disk:
+            reasons.append(f"document removed: {name}")
+        elif name not in indexed:
+            reasons.append(f"document added: {name}")
+        elif indexed[name] != on_disk[name]:
+            reasons.append(f"document changed: {name}")
+    return reasons
+
+
+def _reusable(store: IndexStore, settings: Settings, encoder: Encoder) -> CorpusIndex | None:
+    try:
+        current = store.load()
+    except MissingIndexError:
+        return None
+    except CorruptIndexError as exc:
+        log.warning("ignoring the current index and rebuilding: %s", exc)
+        return None
+    config = index_config(settings, encoder)
+    same = all(current.manifest.get(key) == value for key, value in config.items())
+    return current if same else None
+
+
+def sync_index(settings: Settings, encoder: Encoder, progress: bool = True) -> tuple[CorpusIndex, SyncReport]:
+    """Bring the index in line with the corpus folder; re-embed only what changed."""
+    started = time.perf_counter()
+    store = IndexStore(settings.index_dir)
+    report = SyncReport()
+    with store.lock():
+        previous = _reusable(store, settings, encoder)
+        old_by_file = {d.file: d for d in previous.documents.values()} if previous else {}
+        old_rows: dict[str, list[int]] = {}
+        if previous:
+            for row, chunk in enumerate(previous.chunks):
+                old_rows.setdefault(chunk.doc_id, []).append(row)
+
+        records: list[DocumentRecord] = []
+        chunk_groups: list[list[Chunk]] = []
+        vector_groups: list[np.ndarray | None] = []
+        for path in corpus_files(settings.corpus_dir):
+            sha = _sha256(path)
+            old = old_by_file.get(path.name)
+            if old is not None and old.sha256 == sha:
+                rows = old_rows.get(old.doc_id, [])
+                records.append(old)
+                chunk_groups.append([previous.chunks[r] for r in rows])
+                vector_groups.append(previous.vectors[rows])
+                report.reused.append(old.doc_id)
+                continue
+            try:
+                doc = load_document(path, doc_id_for(path))
+            except IngestError as exc:
+                report.skipped[path.name] = str(exc)
+                log.warning("skipping %s: %s", path.name, exc)
+                continue
+            chunks = chunk_document(doc, settings.chunking)
+            meta = doc.metadata
+            records.append(DocumentRecord(doc.doc_id, path.name, sha, meta.title, meta.date, meta.source,
+                                          meta.published, len(chunks), doc.text))
+            chunk_groups.append(chunks)
+            vector_groups.append(None)
+            report.embedded.append(doc.doc_id)
+        kept = {r.doc_id for r in records}
+        report.removed = sorted(d.doc_id for d in old_by_file.values() if d.doc_id not in kept)
+
+        to_embed = [c.embed_text for group, vecs in zip(chunk_groups, vector_groups) if vecs is None
+                    for c in group]
+        fresh = encoder.encode_passages(to_embed, progress=progress) if to_embed else None
+        offset = 0
+        for i, vecs in enumerate(vector_groups):
+            if vecs is None:
+                n = len(chunk_groups[i])
+                vector_groups[i] = fresh[offset: offset + n]
+                offset += n
+        chunks = [c for group in chunk_groups for c in group]
+        dim = encoder.dim
+        vectors = np.concatenate(vector_groups) if vector_groups else np.zeros((0, dim), np.float32)
+
+        manifest = {**index_config(settings, encoder), "index_type": settings.retrieval.index_type,
+                    "skipped": {name: _sha256(settings.corpus_dir / name) for name in report.skipped},
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        dense = DenseIndex.build(vectors, settings.retrieval.index_type)
+        lexical = LexicalIndex.build([c.embed_text for c in chunks])
+        index = store.save(manifest, records, chunks, vectors, dense, lexical)
+    report.chunks = len(chunks)
+    report.seconds = time.perf_counter() - started
+    return index, report
+
+
+def open_index(settings: Settings, encoder: Encoder) -> CorpusIndex:
+    """Load the live index; rebuild it when missing, corrupt or stale (if ``auto_rebuild``)."""
+    store = IndexStore(settings.index_dir)
+    try:
+        index = store.load()
+        reasons = staleness(index.manifest, settings)
+    except MissingIndexError:
+        if not settings.auto_rebuild:
+            raise
+        reasons = ["no index yet"]
+    except CorruptIndexError:
+        if not settings.auto_rebuild:
+            raise
+        reasons = ["index corrupt"]
+    if not reasons:
+        return index
+    if not settings.auto_rebuild:
+        raise StaleIndexError(reasons)
+    log.warning("rebuilding the index: %s", "; ".join(reasons))
+    return sync_index(settings, encoder)[0]
+
+
+def safe_file_name(name: str) -> str:
+    """A corpus file name with no path parts or odd characters (keeps the extension)."""
+    base = Path(name.replace("\\", "/")).name
+    stem, suffix = os.path.splitext(base)
+    stem = doc_id_for(Path(stem + ".x")) if stem else "document"
+    return f"{stem}{suffix.lower()}"
+
+
+def add_documents(settings: Settings, encoder: Encoder, paths: list[Path],
+                  progress: bool = True) -> tuple[CorpusIndex, SyncReport]:
+    """Copy files into the corpus folder (validated first), then sync the index."""
+    settings.corpus_dir.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        path = Path(path)
+        load_document(path)  # raises IngestError before anything is copied
+        target = settings.corpus_dir / safe_file_name(path.name)
+        if path.resolve() == target.resolve():
+            continue
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    return sync_index(settings, encoder, progress=progress)

@@ -1,0 +1,68 @@
+"""The question-answering pipeline object shared by the CLI, the Python API, eval and the UI.
+
+Heavy parts (the encoder, the index) load lazily in :meth:`Pipeline.warm_up`.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from embeddings.encoder import SentenceTransformerEncoder
+from qa.index_store import CorpusIndex
+from qa.indexing import SyncReport, add_documents, open_index, sync_index
+from qa.retrieval import RetrievalResult, Retriever
+from qa.settings import Settings, set_offline_environment
+
+
+class Pipeline:
+    def __init__(self, settings: Settings | None = None, encoder=None) -> None:
+        set_offline_environment()
+        self.settings = settings or Settings.from_env()
+        self.encoder = encoder or SentenceTransformerEncoder(
+            self.settings.embedding_model, self.settings.model_dir, self.settings.embedding_batch_size)
+        self._index: CorpusIndex | None = None
+        self._lock = threading.RLock()
+
+    def warm_up(self) -> "Pipeline":
+        """Load the encoder and the index (rebuilding a stale one if settings allow)."""
+        with self._lock:
+            if self._index is None:
+                self._index = open_index(self.settings, self.encoder)
+        return self
+
+    @property
+    def index(self) -> CorpusIndex:
+        self.warm_up()
+        return self._index
+
+    @property
+    def retriever(self) -> Retriever:
+        return Retriever(self.index, self.encoder, self.settings.retrieval)
+
+    def retrieve(self, question: str, k: int | None = None, mode: str = "hybrid") -> RetrievalResult:
+        """Ranked passages for a question; raises QuestionError for unusable questions."""
+        return self.retriever.retrieve(question, k=k, mode=mode)
+
+    def sync(self, progress: bool = True) -> SyncReport:
+        """Re-index the corpus folder (only new or changed documents are embedded)."""
+        with self._lock:
+            self._index, report = sync_index(self.settings, self.encoder, progress=progress)
+        return report
+
+    def add_documents(self, paths: list[Path], progress: bool = True) -> SyncReport:
+        with self._lock:
+            self._index, report = add_documents(self.settings, self.encoder, paths, progress=progress)
+        return report
+
+
+_default: Pipeline | None = None
+_default_lock = threading.Lock()
+
+
+def default_pipeline() -> Pipeline:
+    """The process-wide pipeline on ``Settings.from_env()``."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Pipeline()
+        return _default
