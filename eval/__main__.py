@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     predict = sub.add_parser("predict", help="run the pipeline over a QA file")
     predict.add_argument("--qa", required=True)
     predict.add_argument("--out", required=True)
-    predict.add_argument("--mode", default="retrieve", choices=["retrieve"])
+    predict.add_argument("--mode", default="retrieve", choices=["retrieve", "extractive", "generative"])
     predict.add_argument("--retrieval", default="hybrid", choices=["hybrid", "dense", "lexical"])
     predict.add_argument("--fusion", choices=["rrf", "score"], help="override the fusion method")
     predict.add_argument("-k", type=int, default=10, help="sources per question (at least 10)")

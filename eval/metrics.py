@@ -52,6 +52,72 @@ def retrieval_metrics(pairs: list[tuple[dict, dict]]) -> dict:
     return out
 
 
+PUNCTUATION = re.compile(r"[\s\u3000，。、；：？！“”‘’（）《》【】,.;:?!'\"()\[\]<>\-—…·]")
+
+
+def normalize_answer(text: str) -> str:
+    """CMRC 2018 style: lower-case, punctuation and spaces removed."""
+    return PUNCTUATION.sub("", (text or "").lower())
+
+
+def _lcs_length(a: str, b: str) -> int:
+    """Length of the longest common substring."""
+    best, previous = 0, [0] * (len(b) + 1)
+    for ca in a:
+        current = [0] * (len(b) + 1)
+        for j, cb in enumerate(b, start=1):
+            if ca == cb:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
+
+
+def f1(prediction: str, gold: str) -> float:
+    p, g = normalize_answer(prediction), normalize_answer(gold)
+    common = _lcs_length(p, g)
+    if not common:
+        return 0.0
+    precision, recall = common / len(p), common / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+def answer_metrics(pairs: list[tuple[dict, dict]]) -> dict:
+    """EM/F1/contained over answerable questions; refusal P/R/F1; latency percentiles."""
+    out: dict = {}
+    answerable = [(q, p) for q, p in pairs if q.get("answers")]
+    if answerable:
+        ems, f1s, contained = [], [], []
+        for q, p in answerable:
+            prediction = "" if p.get("refused") else (p.get("answer") or "")
+            reply = "" if p.get("refused") else normalize_answer(p.get("reply") or "")
+            ems.append(max(float(normalize_answer(prediction) == normalize_answer(g) and bool(prediction))
+                           for g in q["answers"]))
+            f1s.append(max(f1(prediction, g) for g in q["answers"]) if prediction else 0.0)
+            contained.append(any(normalize_answer(g) and normalize_answer(g) in reply for g in q["answers"]))
+        n = len(answerable)
+        out.update({"n_answerable": n, "em": sum(ems) / n, "f1": sum(f1s) / n, "contained": sum(contained) / n})
+    truth = [not q.get("answers") for q, _ in pairs]
+    said = [bool(p.get("refused")) for _, p in pairs]
+    tp = sum(t and s for t, s in zip(truth, said))
+    precision = tp / sum(said) if sum(said) else 0.0
+    recall = tp / sum(truth) if sum(truth) else 0.0
+    out["refusal"] = {"n_unanswerable": sum(truth), "n_refused": sum(said), "precision": precision,
+                      "recall": recall,
+                      "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0}
+    latencies = sorted(p.get("latency_ms", 0.0) for _, p in pairs)
+    if latencies:
+        out["latency_ms"] = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)}
+    return out
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    index = (len(sorted_values) - 1) * q / 100
+    low = int(index)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (index - low)
+
+
 def join(qa_rows: list[dict], predictions: list[dict]) -> list[tuple[dict, dict]]:
     by_id = {p["id"]: p for p in predictions}
     missing = [q["id"] for q in qa_rows if q["id"] not in by_id]
@@ -67,21 +133,27 @@ def score(qa_rows: list[dict], predictions: list[dict]) -> dict:
     by_type: dict[str, list] = defaultdict(list)
     for q, p in pairs:
         by_type[q.get("type", "unknown")].append((q, p))
-    return {
-        "overall": {"n": len(pairs), "retrieval": retrieval_metrics(pairs)},
-        "by_type": {t: {"n": len(v), "retrieval": retrieval_metrics(v)} for t, v in sorted(by_type.items())},
-    }
+    def block(group):
+        return {"n": len(group), "retrieval": retrieval_metrics(group), "answer": answer_metrics(group)}
+
+    return {"overall": block(pairs), "by_type": {t: block(v) for t, v in sorted(by_type.items())}}
 
 
 def format_table(result: dict) -> str:
     """A plain-text table: one row per question type plus the overall row."""
-    columns = [f"hit@{k}" for k in (1, 3, 5)] + ["mrr@10"]
-    lines = [f"{'type':<16}{'n':>4}{'n_ans':>7}" + "".join(f"{c:>9}" for c in columns)]
+    columns = [f"hit@{k}" for k in (1, 3, 5)] + ["mrr@10", "em", "f1", "contained", "ref_p", "ref_r", "ref_f1",
+                                                  "p50_ms", "p95_ms"]
+    lines = [f"{'type':<16}{'n':>4}{'n_ans':>7}" + "".join(f"{c:>10}" for c in columns)]
 
     def row(name: str, block: dict) -> str:
-        r = block["retrieval"]
-        cells = "".join(f"{r[c]:>9.3f}" if c in r else f"{'-':>9}" for c in columns)
-        return f"{name:<16}{block['n']:>4}{r.get('n', 0):>7}{cells}"
+        a = block["answer"]
+        values = {**block["retrieval"], **{k: a[k] for k in ("em", "f1", "contained") if k in a},
+                  "ref_p": a["refusal"]["precision"], "ref_r": a["refusal"]["recall"],
+                  "ref_f1": a["refusal"]["f1"]}
+        if "latency_ms" in a:
+            values.update(p50_ms=a["latency_ms"]["p50"], p95_ms=a["latency_ms"]["p95"])
+        cells = "".join(f"{values[c]:>10.3f}" if c in values else f"{'-':>10}" for c in columns)
+        return f"{name:<16}{block['n']:>4}{block['retrieval'].get('n', 0):>7}{cells}"
 
     for name, block in result["by_type"].items():
         lines.append(row(name, block))

@@ -20,6 +20,12 @@ def predict_retrieve(pipeline, question: str, k: int, retrieval: str) -> dict:
             "sources": [h.to_dict() for h in result.hits], "timings_ms": result.timings}
 
 
+def predict_answer(pipeline, question: str, k: int, mode: str) -> dict:
+    result = pipeline.ask(question, mode=mode, k=max(k, MIN_SOURCES)).to_dict()
+    return {key: result[key] for key in ("answer", "reply", "refused", "rewritten", "sources", "citations",
+                                         "timings_ms", "note")}
+
+
 def run(pipeline, qa_path: Path, out_path: Path, mode: str = "retrieve", k: int = MIN_SOURCES,
         retrieval: str = "hybrid") -> int:
     """Write predictions for every question in ``qa_path``; returns the number written."""
@@ -31,9 +37,10 @@ def run(pipeline, qa_path: Path, out_path: Path, mode: str = "retrieve", k: int 
         for row in tqdm(rows, desc=f"predict ({mode})", file=sys.stderr, disable=not sys.stderr.isatty()):
             started = time.perf_counter()
             try:
-                if mode != "retrieve":
-                    raise ValueError(f"unknown mode {mode!r}")
-                record = predict_retrieve(pipeline, row["question"], k, retrieval)
+                if mode == "retrieve":
+                    record = predict_retrieve(pipeline, row["question"], k, retrieval)
+                else:
+                    record = predict_answer(pipeline, row["question"], k, mode)
             except QuestionError as exc:
                 record = {"answer": None, "reply": str(exc), "refused": True, "sources": []}
             record = {"id": row["id"], "question": row["question"], **record,

@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 
 from embeddings.encoder import SentenceTransformerEncoder
+from qa.answering import Answer, extractive_answer, generative_answer
+from qa.followup import rewrite_followup
 from qa.index_store import CorpusIndex
 from qa.indexing import SyncReport, add_documents, open_index, sync_index
 from qa.retrieval import RetrievalResult, Retriever
@@ -21,6 +23,8 @@ class Pipeline:
         self.encoder = encoder or SentenceTransformerEncoder(
             self.settings.embedding_model, self.settings.model_dir, self.settings.embedding_batch_size)
         self._index: CorpusIndex | None = None
+        self._generator = None
+        self._generator_error: str | None = None
         self._lock = threading.RLock()
 
     def warm_up(self) -> "Pipeline":
@@ -42,6 +46,48 @@ class Pipeline:
     def retrieve(self, question: str, k: int | None = None, mode: str = "hybrid") -> RetrievalResult:
         """Ranked passages for a question; raises QuestionError for unusable questions."""
         return self.retriever.retrieve(question, k=k, mode=mode)
+
+    @property
+    def generator(self):
+        """The local generator, or None when it is not installed (reason in ``generator_error``)."""
+        with self._lock:
+            if self._generator is None and self._generator_error is None:
+                try:
+                    from qa.generator import load_generator
+
+                    self._generator = load_generator(self.settings.model_dir, self.settings.answering.generator_model)
+                    self._generator.warm_up()
+                except Exception as exc:  # missing package, corrupt parts: answer extractively instead
+                    self._generator_error = str(exc)
+            return self._generator
+
+    @property
+    def generator_error(self) -> str | None:
+        return self._generator_error
+
+    def ask(self, question: str, history=None, mode: str | None = None, k: int | None = None,
+            on_token=None) -> Answer:
+        """Answer a question (follow-ups resolved with ``history``); QuestionError for unusable input.
+
+        ``mode`` is "generative" (default from settings) or "extractive"; without an
+        installed generator, generative falls back to extractive (see ``Answer.note``).
+        ``on_token`` receives generated text pieces as they stream.
+        """
+        mode = mode or self.settings.answering.mode
+        if mode not in ("generative", "extractive"):
+            raise ValueError(f"mode must be 'generative' or 'extractive', not {mode!r}")
+        standalone = rewrite_followup(question, history)
+        result = self.retrieve(standalone, k=k or self.settings.answering.k)
+        generator = self.generator if mode == "generative" else None
+        if generator is None:
+            answer = extractive_answer(question, result.rewritten, result.hits)
+            if mode == "generative":
+                answer.note = f"generator unavailable ({self._generator_error}); extractive answer"
+        else:
+            answer = generative_answer(question, result.rewritten, result.hits, generator, on_token,
+                                       self.settings.answering.max_new_tokens)
+        answer.timings = {**result.timings, **answer.timings}
+        return answer
 
     def sync(self, progress: bool = True) -> SyncReport:
         """Re-index the corpus folder (only new or changed documents are embedded)."""

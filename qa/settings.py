@@ -67,6 +67,20 @@ class RetrievalSettings:
 
 
 @dataclass(frozen=True)
+class AnswerSettings:
+    """How answers are produced."""
+
+    mode: str = "generative"  # "generative" (local LLM, grounded) or "extractive" (no LLM, fast)
+    generator_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    max_new_tokens: int = 64
+    k: int = 5  # passages retrieved for answering (and shown as sources)
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("generative", "extractive"):
+            raise ValueError(f"answer mode must be 'generative' or 'extractive', not {self.mode!r}")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Paths, models and knobs for the whole pipeline."""
 
@@ -78,6 +92,7 @@ class Settings:
     embedding_batch_size: int = 16
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    answering: AnswerSettings = field(default_factory=AnswerSettings)
     auto_rebuild: bool = True  # rebuild a stale index on load instead of refusing it
 
     def __post_init__(self) -> None:
@@ -121,4 +136,6 @@ class Settings:
             values["chunking"] = ChunkingSettings(**values["chunking"])
         if "retrieval" in values and isinstance(values["retrieval"], dict):
             values["retrieval"] = RetrievalSettings(**values["retrieval"])
+        if "answering" in values and isinstance(values["answering"], dict):
+            values["answering"] = AnswerSettings(**values["answering"])
         return cls(**values)

@@ -1,0 +1,190 @@
+"""Grounded answers from retrieved passages: one :class:`Answer` type for every caller.
+
+Modes:
+* ``extractive``: :func:`qa.reader.read` picks the supporting clause and span.
+* ``generative``: the local generator answers from a short context (best chunks
+  with their period and section); its words are aligned back to a source span,
+  every number it states must occur in that source, and the cited passage must be
+  about the period the question names. A reply that fails is replaced by the
+  extractive answer when that one is confident, else refused.
+
+Refusal ("报告中没有找到……") happens when the reading covers too little of the
+question, names the wrong period or unit, or the generator says it is not there.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from qa.grounding import locate, longest_common_span, trim_edges, ungrounded_numbers
+from qa.reader import UNIT_Q, Reading, read
+from qa.retrieval import Hit, years_named
+
+MIN_COVERAGE = 0.18  # calibrated on data/qa/qiqihar_qa.jsonl: below it the clause rarely answers
+NOT_FOUND_MARKERS = ("没有提到", "未提及", "没有提及", "无法回答", "没有相关", "未提到", "没有找到", "不知道")
+SYSTEM_PROMPT = (
+    "你是政府工作报告问答助手。只根据用户给出的资料回答问题。"
+    "回答要简短：只写答案本身（数字连同单位、名称或原文中的短语），不要重复问题，不要解释。"
+    "如果资料里没有答案，只回答：资料中没有提到。"
+)
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: int  # index into Answer.sources
+    doc: str
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "doc": self.doc, "start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass
+class Answer:
+    question: str
+    rewritten: str
+    reply: str
+    answer: str | None
+    refused: bool
+    mode: str
+    sources: list[Hit] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    note: str = ""  # why it refused or fell back, for debugging
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "rewritten": self.rewritten, "reply": self.reply,
+                "answer": self.answer, "refused": self.refused, "mode": self.mode,
+                "sources": [h.to_dict() for h in self.sources],
+                "citations": [c.to_dict() for c in self.citations], "timings_ms": self.timings,
+                "note": self.note}
+
+
+def refusal_reply(rewritten: str) -> str:
+    return f"报告中没有找到“{trim_edges(rewritten)}”的答案。下面是最相关的内容，供参考。"
+
+
+def period_conflict(question: str, period: str | None) -> bool:
+    """The question names one year the cited passage is not specifically about (到2026年 fits 2022—2026)."""
+    asked = years_named(question)
+    about = years_named(period)
+    if not asked or not about or asked == about:
+        return False
+    if not asked & about:
+        return True
+    by_year = re.search(r"到((?:19|20)\d{2})年", question)
+    if by_year and int(by_year[1]) == max(about):
+        return False
+    return len(asked) == 1 and len(about) > 1
+
+
+def judge_reading(question: str, reading: Reading | None, hits: list[Hit]) -> str:
+    """Why this reading must not be given as an answer ("" when it may)."""
+    if reading is None:
+        return "no passage"
+    if reading.coverage < MIN_COVERAGE:
+        return f"low coverage {reading.coverage:.2f}"
+    if period_conflict(question, hits[reading.hit_index].chunk.period):
+        return f"period mismatch ({hits[reading.hit_index].chunk.period})"
+    unit = UNIT_Q.search(question)
+    if unit and reading.span_kind == "number" and unit[1] not in reading.answer:
+        return f"unit mismatch (asked {unit[1]})"
+    if reading.kind == "list" and reading.span_kind != "list":
+        return "no enumeration found"
+    if reading.kind == "number" and reading.span_kind != "number":
+        return "no number found"
+    return ""
+
+
+def _citation(hits: list[Hit], index: int, start: int, end: int) -> Citation:
+    hit = hits[index]
+    text = hit.chunk.text[start - hit.chunk.start:end - hit.chunk.start]
+    return Citation(index, hit.chunk.doc_id, start, end, text)
+
+
+def extractive_answer(question: str, rewritten: str, hits: list[Hit]) -> Answer:
+    started = time.perf_counter()
+    reading = read(rewritten, hits)
+    verdict = judge_reading(rewritten, reading, hits)
+    elapsed = {"read": (time.perf_counter() - started) * 1000}
+    if verdict:
+        return Answer(question, rewritten, refusal_reply(rewritten), None, True, "extractive", hits,
+                      timings=elapsed, note=verdict)
+    clause = trim_edges(reading.clause)
+    reply = f"{reading.answer}。" if reading.answer == clause else f"{reading.answer}（原文：“{clause}”）"
+    citations = [_citation(hits, reading.hit_index, reading.clause_start, reading.clause_end)]
+    return Answer(question, rewritten, reply, reading.answer, False, "extractive", hits, citations, elapsed)
+
+
+def build_messages(rewritten: str, hits: list[Hit], max_passages: int = 4) -> list[dict]:
+    """Chat messages: the system prompt, then numbered passages with period and section."""
+    lines = []
+    for n, hit in enumerate(hits[:max_passages], start=1):
+        chunk = hit.chunk
+        where = " ".join(p for p in (chunk.period, chunk.section[-1] if chunk.section else "") if p)
+        lines.append(f"[{n}]（{where}）{chunk.text}" if where else f"[{n}] {chunk.text}")
+    user = "资料：\n" + "\n".join(lines) + f"\n\n问题：{rewritten}\n答案："
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+
+def align_generated(text: str, rewritten: str, hits: list[Hit], max_passages: int = 4):
+    """(hit index, start, end) of the source span the generated answer states, or None."""
+    candidate = trim_edges(text.splitlines()[0] if text.strip() else "")
+    if not candidate:
+        return None
+    for index, hit in enumerate(hits[:max_passages]):
+        span = locate(candidate, hit.chunk.text)
+        if span:
+            return index, hit.chunk.start + span[0], hit.chunk.start + span[1]
+    best = None
+    for index, hit in enumerate(hits[:max_passages]):
+        length, s, e = longest_common_span(candidate, hit.chunk.text)
+        if length >= 2 and (best is None or length > best[0]):
+            best = (length, index, hit.chunk.start + s, hit.chunk.start + e)
+    if best and best[0] >= max(2, 0.6 * len(re.sub(r"\s+", "", candidate))):
+        return best[1], best[2], best[3]
+    return None
+
+
+def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
+                      on_token=None, max_tokens: int = 64) -> Answer:
+    """Generate, then ground; falls back to the extractive answer (or refuses) when grounding fails."""
+    fallback = extractive_answer(question, rewritten, hits)
+    if not hits:
+        return fallback
+    started = time.perf_counter()
+    pieces = []
+    for piece in generator.stream(build_messages(rewritten, hits), max_tokens=max_tokens):
+        pieces.append(piece)
+        if on_token:
+            on_token(piece)
+    text = "".join(pieces).strip()
+    timings = {**fallback.timings, "generate": (time.perf_counter() - started) * 1000}
+
+    def fall_back(note: str) -> Answer:
+        fallback.timings, fallback.mode = timings, "generative"
+        fallback.note = f"generator answer not used: {note}" + (f"; {fallback.note}" if fallback.note else "")
+        return fallback
+
+    if not text or any(marker in text for marker in NOT_FOUND_MARKERS):
+        return Answer(question, rewritten, refusal_reply(rewritten), None, True, "generative", hits,
+                      timings=timings, note="generator: not in the passages")
+    aligned = align_generated(text, rewritten, hits)
+    if aligned is None:
+        return fall_back(f"no source span for {text!r}")
+    index, start, end = aligned
+    hit = hits[index]
+    if ungrounded_numbers(text, hit.chunk.text, rewritten):
+        return fall_back(f"numbers not in the source: {ungrounded_numbers(text, hit.chunk.text, rewritten)}")
+    if period_conflict(rewritten, hit.chunk.period):
+        return Answer(question, rewritten, refusal_reply(rewritten), None, True, "generative", hits,
+                      timings=timings, note=f"period mismatch ({hit.chunk.period})")
+    span_text = hit.chunk.text[start - hit.chunk.start:end - hit.chunk.start]
+    clause = fallback.citations[0] if fallback.citations and fallback.citations[0].source == index else None
+    support = clause if clause and clause.start <= start and end <= clause.end else _citation(hits, index, start, end)
+    reply = trim_edges(text) + "。"
+    return Answer(question, rewritten, reply, span_text, False, "generative", hits, [support], timings)
+
