@@ -1,4 +1,5 @@
-"""Command line: ``python -m qa index [PATH ...]`` and ``python -m qa search "问题" [-k N] [--json]``."""
+"""Command line: ``python -m qa index [PATH ...]``, ``python -m qa search "问题" [-k N] [--json]``,
+``python -m qa ask "问题" [--mode generative|extractive] [--json]``."""
 from __future__ import annotations
 
 import argparse
@@ -47,6 +48,28 @@ def cmd_search(args) -> int:
     return 0
 
 
+def cmd_ask(args) -> int:
+    pipeline = _pipeline(args)
+    stream = not args.json and (args.mode or pipeline.settings.answering.mode) == "generative"
+    answer = pipeline.ask(args.question, mode=args.mode,
+                          on_token=(lambda piece: print(piece, end="", flush=True)) if stream else None)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    if stream:
+        print()
+    if answer.rewritten != args.question.strip():
+        print(f"改写后的问题: {answer.rewritten}")
+    print(f"\n答复: {answer.reply}")
+    label = "相关内容" if answer.refused else "出处"
+    for citation in answer.citations or []:
+        print(f"{label}: [{citation.doc} {citation.start}:{citation.end}] {citation.text}")
+    if answer.refused:
+        for hit in answer.sources[:3]:
+            print(f"{label}: {hit.chunk.section_path}  {hit.chunk.text[:80]}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m qa", description="政府文件问答：索引与检索")
     parser.add_argument("--corpus", help="corpus folder (default: data/corpus)")
@@ -61,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     search.add_argument("--json", action="store_true", help="machine-readable output")
     search.set_defaults(func=cmd_search)
+    ask = sub.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question")
+    ask.add_argument("--mode", choices=["generative", "extractive"])
+    ask.add_argument("--json", action="store_true", help="the answer object as JSON")
+    ask.set_defaults(func=cmd_ask)
     return parser
 
 

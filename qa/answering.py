@@ -17,11 +17,13 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from qa.chunking import squeeze_spaces
 from qa.grounding import locate, longest_common_span, trim_edges, ungrounded_numbers
 from qa.reader import UNIT_Q, Reading, read
 from qa.retrieval import Hit, years_named
 
 MIN_COVERAGE = 0.18  # calibrated on data/qa/qiqihar_qa.jsonl: below it the clause rarely answers
+QUALIFIER = re.compile(r"\s*(?:以\s*上|以\s*内|以\s*下|左右)")
 NOT_FOUND_MARKERS = ("没有提到", "未提及", "没有提及", "无法回答", "没有相关", "未提到", "没有找到", "不知道")
 SYSTEM_PROMPT = (
     "你是政府工作报告问答助手。只根据用户给出的资料回答问题。"
@@ -182,9 +184,14 @@ def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
     if period_conflict(rewritten, hit.chunk.period):
         return Answer(question, rewritten, refusal_reply(rewritten), None, True, "generative", hits,
                       timings=timings, note=f"period mismatch ({hit.chunk.period})")
+    qualifier = QUALIFIER.match(hit.chunk.text, end - hit.chunk.start)
+    if qualifier and re.search(r"\d", text):  # "8%" stated, the source says "8%以上"
+        end += qualifier.end() - qualifier.start()
     span_text = hit.chunk.text[start - hit.chunk.start:end - hit.chunk.start]
     clause = fallback.citations[0] if fallback.citations and fallback.citations[0].source == index else None
     support = clause if clause and clause.start <= start and end <= clause.end else _citation(hits, index, start, end)
-    reply = trim_edges(text) + "。"
+    stated = trim_edges(text)
+    squeezed_span = squeeze_spaces(span_text)
+    reply = (squeezed_span if re.sub(r"\s+", "", stated) in squeezed_span else stated) + "。"
     return Answer(question, rewritten, reply, span_text, False, "generative", hits, [support], timings)
 

@@ -114,3 +114,16 @@ def test_real_pipeline_extractive_answers_and_refusals(report_pipeline):
     follow = report_pipeline.ask("那养殖业呢？", history=[{"question": "今年种植业新建高标准农田多少亩？"}],
                                  mode="extractive")
     assert "养殖业" in follow.rewritten
+
+
+@pytest.mark.generator
+def test_real_generator_end_to_end(report_pipeline):
+    """The real llama.cpp generator, grounded on the report (slow: run alone with -m generator)."""
+    if report_pipeline.generator is None:
+        pytest.fail(f"generator unavailable: {report_pipeline.generator_error}")
+    pieces = []
+    good = report_pipeline.ask("今年规上工业增加值增长目标是多少？", mode="generative", on_token=pieces.append)
+    assert pieces and good.mode == "generative" and not good.refused
+    assert good.answer == "8%以上", good.note
+    absent = report_pipeline.ask("2023年地区生产总值增长目标是多少？", mode="generative")
+    assert absent.refused and absent.sources
