@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 
 from qa.chunking import squeeze_spaces
 from qa.grounding import locate, longest_common_span, trim_edges, ungrounded_numbers
-from qa.reader import UNIT_Q, Reading, read
+from qa.reader import NUMBER, UNIT_Q, Reading, answer_kind, list_span, read
 from qa.retrieval import Hit, years_named
 
 MIN_COVERAGE = 0.18  # calibrated on data/qa/qiqihar_qa.jsonl: below it the clause rarely answers
-QUALIFIER = re.compile(r"\s*(?:以\s*上|以\s*内|以\s*下|左右)")
 NOT_FOUND_MARKERS = ("没有提到", "未提及", "没有提及", "无法回答", "没有相关", "未提到", "没有找到", "不知道")
 SYSTEM_PROMPT = (
     "你是政府工作报告问答助手。只根据用户给出的资料回答问题。"
@@ -151,6 +150,20 @@ def align_generated(text: str, rewritten: str, hits: list[Hit], max_passages: in
     return None
 
 
+def _complete_span(hit: Hit, start: int, end: int, kind: str) -> tuple[int, int]:
+    """Widen a bare number to the unit and qualifier the source gives it ("365" → "365户",
+    "8%" → "8%以上"); cut a list answer to its enumeration ("一重、齐车、北钢等老企业…" → "一重、齐车、北钢")."""
+    text, offset = hit.chunk.text, hit.chunk.start
+    number = NUMBER.match(text, start - offset)
+    if number and number.end() > end - offset and re.fullmatch(r"[\d.\s%]+", text[start - offset:end - offset]):
+        end = offset + len(text[:number.end()].rstrip())
+    if kind == "list":
+        span = list_span(text[start - offset:end - offset])
+        if span:
+            start, end = start + span[0], start + span[1]
+    return start, end
+
+
 def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
                       on_token=None, max_tokens: int = 64) -> Answer:
     """Generate, then ground; falls back to the extractive answer (or refuses) when grounding fails."""
@@ -184,9 +197,7 @@ def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
     if period_conflict(rewritten, hit.chunk.period):
         return Answer(question, rewritten, refusal_reply(rewritten), None, True, "generative", hits,
                       timings=timings, note=f"period mismatch ({hit.chunk.period})")
-    qualifier = QUALIFIER.match(hit.chunk.text, end - hit.chunk.start)
-    if qualifier and re.search(r"\d", text):  # "8%" stated, the source says "8%以上"
-        end += qualifier.end() - qualifier.start()
+    start, end = _complete_span(hit, start, end, answer_kind(rewritten))
     span_text = hit.chunk.text[start - hit.chunk.start:end - hit.chunk.start]
     clause = fallback.citations[0] if fallback.citations and fallback.citations[0].source == index else None
     support = clause if clause and clause.start <= start and end <= clause.end else _citation(hits, index, start, end)

@@ -29,6 +29,8 @@ def previous_question(history) -> str | None:
     return None
 
 
+SUBJECT = re.compile(r"^(?P<time>(?:(?:19|20)\d{2}年|今年|去年|明年|(?:过去|今后|未来|这)五年)?(?:的|全市)?)"
+                     r"(?P<subject>.+?)(?=增长|目标|是|要|有|达到|多少|几|怎么|如何|计划|新建|提高|实现)")
 TIME = re.compile(r"(?:19|20)\d{2}年|今年|去年|明年|前年|(?:过去|今后|未来|这)五年|五年来")
 
 
@@ -39,10 +41,12 @@ def _swap_topic(previous: str, topic: str) -> str:
     terms = [t for t in tokenize(previous) if len(t) >= 2 and t in previous]
     scored = [(len(set(t) & set(topic)) + (t[-1] == topic[-1]), len(t), t) for t in terms]
     scored = [s for s in scored if s[0] > 0]
-    if not scored:
-        return f"{topic} {previous}"
-    _, _, term = max(scored)
-    return previous.replace(term, topic, 1)
+    if scored:
+        return previous.replace(max(scored)[2], topic, 1)
+    subject = SUBJECT.match(previous)
+    if subject and subject["subject"]:
+        return previous[:subject.start("subject")] + topic + previous[subject.end("subject"):]
+    return f"{topic} {previous}"
 
 
 def rewrite_followup(question: str, history) -> str:

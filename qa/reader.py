@@ -100,7 +100,7 @@ def _number_span(question: str, clause: str) -> tuple[int, int] | None:
     return best.start(), best.start() + len(text.rstrip())
 
 
-def _list_span(clause: str) -> tuple[int, int] | None:
+def list_span(clause: str) -> tuple[int, int] | None:
     for pattern in (QUOTED_RUN, ENUMERATION):
         runs = list(pattern.finditer(clause))
         if runs:
@@ -170,7 +170,7 @@ def read(question: str, hits: list[Hit], max_hits: int = 5, period_weight: float
                 span = _number_span(question, clause)
                 score += 0.15 if span else -0.3
             elif kind == "list":
-                span = _list_span(clause)
+                span = list_span(clause)
                 score += 0.1 if span else 0.0
             if span is None:
                 span, span_kind = _remainder_span(question, clause), "text"

@@ -81,6 +81,23 @@ class AnswerSettings:
 
 
 @dataclass(frozen=True)
+class UISettings:
+    """The Gradio chat server."""
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    concurrency_limit: int = 4  # requests served at once; the rest wait in Gradio's queue
+    max_queue_size: int = 256
+    feedback_file: str = "feedback/feedback.jsonl"  # relative to data_dir
+    examples: tuple[str, ...] = (
+        "今年地区生产总值增长目标是多少？",
+        "过去五年贫困人口脱贫了多少？",
+        "去年城乡居民人均可支配收入增长了多少？",
+        "今年要新建多少亩高标准农田？",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Paths, models and knobs for the whole pipeline."""
 
@@ -93,6 +110,7 @@ class Settings:
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answering: AnswerSettings = field(default_factory=AnswerSettings)
+    ui: UISettings = field(default_factory=UISettings)
     auto_rebuild: bool = True  # rebuild a stale index on load instead of refusing it
 
     def __post_init__(self) -> None:
@@ -138,4 +156,6 @@ class Settings:
             values["retrieval"] = RetrievalSettings(**values["retrieval"])
         if "answering" in values and isinstance(values["answering"], dict):
             values["answering"] = AnswerSettings(**values["answering"])
+        if "ui" in values and isinstance(values["ui"], dict):
+            values["ui"] = UISettings(**{**values["ui"], "examples": tuple(values["ui"].get("examples", ()))})
         return cls(**values)

@@ -134,6 +134,66 @@ def test_registry():
     assert gen.generator_available("no-such-model") is False
 
 
+class FakeLlama:
+    """Stands in for llama_cpp.Llama: streams fixed pieces, one token per UTF-8 byte."""
+
+    def __init__(self, pieces, finish="stop"):
+        self.pieces, self.finish, self.calls, self.closed = pieces, finish, [], 0
+
+    def create_chat_completion(self, messages, **kwargs):
+        self.calls.append(kwargs)
+        for i, piece in enumerate(self.pieces):
+            last = i == len(self.pieces) - 1
+            try:
+                yield {"choices": [{"delta": {"content": piece}, "finish_reason": self.finish if last else None}]}
+            except GeneratorExit:
+                self.closed += 1
+                raise
+
+    def tokenize(self, data, add_bos=False, special=False):
+        return list(data)
+
+
+def _fake_generator(pieces, finish="stop"):
+    generator = gen.LlamaGenerator(Path("unused.gguf"), n_threads=1)
+    generator._llama = FakeLlama(pieces, finish)
+    return generator
+
+
+def test_stream_and_generate_contract():
+    g = _fake_generator(["增长", "6%", "以上。"], finish="length")
+    messages = [{"role": "user", "content": "目标？"}]
+    assert list(g.stream(messages, max_tokens=5)) == ["增长", "6%", "以上。"]
+    result = g.generate(messages, max_tokens=5, stop=["\n"])
+    assert result.text == "增长6%以上。" and result.finish_reason == "length"
+    assert result.completion_tokens == len(result.text.encode()) and result.prompt_tokens == len("目标？".encode())
+    assert result.prefill_ms >= 0 and result.decode_ms >= 0
+    call = g._llama.calls[-1]
+    assert call == dict(temperature=0.0, max_tokens=5, stop=["\n"], repeat_penalty=1.0, stream=True)
+    assert not g._lock.locked()
+
+
+def test_stream_holds_lock_until_closed():
+    g = _fake_generator(["a", "b", "c"])
+    it = g.stream([{"role": "user", "content": "x"}])
+    assert next(it) == "a" and g._lock.locked()
+    it.close()
+    assert not g._lock.locked() and g._llama.closed == 1
+
+
+def test_loop_is_cut():
+    g = _fake_generator(["答案是：", "增长6%以上。"] + ["重复一句话。"] * 20)
+    result = g.generate([{"role": "user", "content": "x"}])
+    assert result.finish_reason == "loop" and result.text.endswith("重复一句话。" * 3)
+    assert result.text.count("重复一句话。") == 3 and g._llama.closed == 1
+
+
+def test_ends_in_loop():
+    assert gen._ends_in_loop("好" * 12) and gen._ends_in_loop("前文" + "增长6%，" * 3)
+    assert not gen._ends_in_loop("好" * 11) and not gen._ends_in_loop("6%以上，8%以上，10%以上")
+    assert not gen._ends_in_loop("1. 增长6%。\n2. 增长8%。\n3. 增长10%。")
+
+
 @pytest.mark.generator
 def test_real_assembly_matches_checksum():
     spec = MODELS[gen.DEFAULT_MODEL]

@@ -1,0 +1,1 @@
+"""Gradio chat UI: ``python -m ui [--host H] [--port P] [--corpus DIR]``."""

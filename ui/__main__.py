@@ -1,0 +1,46 @@
+"""Start the chat UI: ``python -m ui [--host 127.0.0.1] [--port 7860] [--corpus DIR] [--no-generator]``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from qa.settings import Settings, set_offline_environment
+
+
+def create(settings: Settings, use_generator: bool = True):
+    """Build the service and the Gradio app (the service warms up in the background)."""
+    set_offline_environment()
+    from qa.pipeline import Pipeline
+    from ui.app import build_app
+    from ui.service import ChatService
+
+    service = ChatService(Pipeline(settings), settings.data_dir / settings.ui.feedback_file, use_generator)
+    service.start()
+    demo = build_app(service, settings)
+    demo.queue(default_concurrency_limit=settings.ui.concurrency_limit, max_size=settings.ui.max_queue_size)
+    return service, demo
+
+
+def main(argv: list[str] | None = None) -> int:
+    defaults = Settings().ui
+    parser = argparse.ArgumentParser(prog="python -m ui", description="政府工作报告问答：网页聊天界面")
+    parser.add_argument("--host", default=defaults.host)
+    parser.add_argument("--port", type=int, default=defaults.port)
+    parser.add_argument("--corpus", help="corpus folder (default: data/corpus)")
+    parser.add_argument("--index-dir", help="index folder (default: data/index)")
+    parser.add_argument("--no-generator", action="store_true", help="answer in fast extractive mode only")
+    args = parser.parse_args(argv)
+    base = Settings.from_env(corpus_dir=args.corpus, index_dir=args.index_dir)
+    settings = base.replace(ui=base.ui.__class__(**{**base.ui.__dict__, "host": args.host, "port": args.port}))
+    if args.no_generator:
+        settings = settings.replace(answering=settings.answering.__class__(
+            **{**settings.answering.__dict__, "mode": "extractive"}))
+    _, demo = create(settings, use_generator=not args.no_generator)
+    print(f"政府工作报告问答已启动：请在浏览器打开 http://{args.host}:{args.port}/", flush=True)
+    demo.launch(server_name=args.host, server_port=args.port, show_error=False, quiet=True,
+                max_file_size="20mb")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""HTML for chat messages. Every piece of user or document text is escaped here,
+so a question or a document containing ``<script>`` is shown as text, never run."""
+from __future__ import annotations
+
+from html import escape
+
+from qa.answering import Answer
+from qa.chunking import squeeze_spaces
+from qa.grounding import locate
+
+MAX_SHOWN_QUESTION = 300
+
+
+def esc(text: str) -> str:
+    return escape(text or "", quote=True)
+
+
+def user_message(question: str) -> str:
+    shown = question if len(question) <= MAX_SHOWN_QUESTION else question[:MAX_SHOWN_QUESTION] + "……"
+    return esc(shown)
+
+
+def pending_message(partial: str) -> str:
+    return f'<div class="pending">⏳ {esc(partial) if partial else "正在检索和作答……"}</div>'
+
+
+def _highlighted(text: str, start: int | None, end: int | None) -> str:
+    if start is None or end is None or not 0 <= start < end <= len(text):
+        return esc(text)
+    return f"{esc(text[:start])}<mark>{esc(text[start:end])}</mark>{esc(text[end:])}"
+
+
+def _source_block(answer: Answer, index: int, titles: dict[str, str]) -> str:
+    hit = answer.sources[index]
+    chunk = hit.chunk
+    start = end = None
+    cited = [c for c in answer.citations if c.source == index]
+    if cited and answer.answer:
+        found = locate(answer.answer, chunk.text)
+        if found:
+            start, end = found
+        else:
+            start, end = cited[0].start - chunk.start, cited[0].end - chunk.start
+    title = titles.get(chunk.doc_id, chunk.doc_id)
+    where = " › ".join([f"《{title}》", *chunk.section]) if chunk.section else f"《{title}》"
+    marker = "📌 " if cited else ""
+    return (f'<div class="source"><div class="source-path">{marker}[{index + 1}] {esc(where)}</div>'
+            f'<blockquote>{_highlighted(chunk.text, start, end)}</blockquote>'
+            f'<div class="source-offsets">{esc(chunk.doc_id)} [{chunk.start}:{chunk.end}]</div></div>')
+
+
+def answer_message(answer: Answer, titles: dict[str, str], sources_shown: int) -> str:
+    """The final assistant message: reply, rewritten question, collapsible sources."""
+    parts = []
+    if answer.refused:
+        parts.append(f'<div class="refusal">⚠️ {esc(answer.reply)}</div>')
+    else:
+        parts.append(f'<div class="answer">{esc(squeeze_spaces(answer.reply))}</div>')
+    if answer.rewritten and answer.rewritten != answer.question.strip():
+        parts.append(f'<div class="rewritten">🔎 理解为：{esc(answer.rewritten)}</div>')
+    shown = list(range(min(sources_shown, len(answer.sources))))
+    cited = [c.source for c in answer.citations if c.source not in shown]
+    blocks = "".join(_source_block(answer, i, titles) for i in [*cited, *shown])
+    if blocks:
+        label = "相关内容" if answer.refused else "出处"
+        opened = " open" if answer.refused else ""
+        parts.append(f'<details class="sources"{opened}><summary>{label}（{len(shown) + len(cited)} 条）</summary>'
+                     f"{blocks}</details>")
+    return "".join(parts)
+
+
+def notice_message(text: str) -> str:
+    return f'<div class="notice">💡 {esc(text)}</div>'

@@ -1,0 +1,163 @@
+"""What the chat UI and its API need from the pipeline, independent of Gradio.
+
+:class:`ChatService` warms the pipeline up in the background (the page opens at
+once and shows progress), streams answers, manages documents (upload, list,
+remove) and logs feedback. Every public method is safe to call from Gradio's
+worker threads.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from qa.answering import Answer
+from qa.indexing import safe_file_name
+from qa.ingest import MAX_FILE_BYTES, IngestError, load_document
+from qa.normalize import QuestionError
+from qa.pipeline import Pipeline
+
+
+@dataclass
+class Status:
+    ready: bool
+    message: str
+    error: str | None = None
+
+
+class FeedbackLog:
+    """Append-only JSONL, one record per line; an exclusive lock keeps concurrent lines whole."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def append(self, record: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S"), **record}, ensure_ascii=False) + "\n"
+        with open(self.path, "a", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class ChatService:
+    def __init__(self, pipeline: Pipeline, feedback_path: Path, use_generator: bool = True) -> None:
+        self.pipeline = pipeline
+        self.feedback = FeedbackLog(feedback_path)
+        self.use_generator = use_generator
+        self._status = Status(False, "正在启动……")
+        self._documents_lock = threading.Lock()
+        self._ready = threading.Event()
+
+    # -- start-up -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Warm up in a background thread; :meth:`status` reports progress."""
+        threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        try:
+            self._status = Status(False, "正在加载检索模型和索引（首次启动需要建立索引，约一分钟）……")
+            self.pipeline.warm_up()
+            if self.use_generator:
+                self._status = Status(False, "检索已就绪；正在加载本地生成模型……（此时可先用“快速摘录”模式提问）")
+                self.pipeline.generator  # noqa: B018 - loads it; failures are recorded, not raised
+            message = "已就绪。"
+            if self.use_generator and self.pipeline.generator is None:
+                message += f" 生成模型不可用，将使用快速摘录模式（{self.pipeline.generator_error}）。"
+            self._status = Status(True, message)
+        except Exception as exc:  # shown on the page instead of crashing the server
+            self._status = Status(False, "启动失败。", f"{type(exc).__name__}: {exc}")
+        finally:
+            self._ready.set()
+
+    def status(self) -> Status:
+        return self._status
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return self._ready.wait(timeout)
+
+    @property
+    def index_ready(self) -> bool:
+        return self.pipeline._index is not None
+
+    # -- questions ------------------------------------------------------------------------
+    def effective_mode(self, mode: str) -> str:
+        if mode == "generative" and (not self.use_generator or self.pipeline.generator is None):
+            return "extractive"
+        return mode
+
+    def ask(self, question: str, history=None, mode: str = "generative", k: int = 5) -> Answer:
+        """Blocking answer (raises QuestionError for unusable questions)."""
+        return self.pipeline.ask(question, history=history, mode=self.effective_mode(mode), k=k)
+
+    def ask_stream(self, question: str, history=None, mode: str = "generative", k: int = 5) -> Iterator:
+        """Yields generated text pieces (str) as they come, then the final :class:`Answer`."""
+        pieces: queue.Queue = queue.Queue()
+        outcome: dict = {}
+
+        def work() -> None:
+            try:
+                outcome["answer"] = self.pipeline.ask(question, history=history, mode=self.effective_mode(mode),
+                                                      k=k, on_token=pieces.put)
+            except BaseException as exc:  # re-raised in the caller's thread
+                outcome["error"] = exc
+            finally:
+                pieces.put(None)
+
+        threading.Thread(target=work, daemon=True).start()
+        while (piece := pieces.get()) is not None:
+            yield piece
+        if "error" in outcome:
+            raise outcome["error"]
+        yield outcome["answer"]
+
+    # -- documents ------------------------------------------------------------------------
+    def documents(self) -> list[dict]:
+        if not self.index_ready:
+            return []
+        return [{"doc_id": d.doc_id, "title": d.title, "date": d.date or "", "source": d.source or "",
+                 "chunks": d.chunks, "file": d.file} for d in self.pipeline.index.documents.values()]
+
+    def add_document(self, path: Path, original_name: str | None = None) -> str:
+        """Validate, store under the corpus folder with a safe name, index. Returns a Chinese message."""
+        name = safe_file_name(original_name or Path(path).name)
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise IngestError(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB 上限，未加入。")
+        staged = Path(path).with_name(name) if Path(path).name != name else Path(path)
+        if staged != Path(path):
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, staged)
+        document = load_document(staged)  # IngestError before anything changes
+        with self._documents_lock:
+            report = self.pipeline.add_documents([staged], progress=False)
+        return f"已加入《{document.title}》：{report.chunks} 个片段在索引中，用时 {report.seconds:.1f} 秒。"
+
+    def remove_document(self, doc_id: str) -> str:
+        with self._documents_lock:
+            record = self.pipeline.index.documents.get(doc_id)
+            if record is None:
+                raise IngestError(f"没有找到文档 {doc_id}。")
+            self.pipeline.remove_document(doc_id)
+        return f"已移除《{record.title}》。"
+
+    # -- feedback -------------------------------------------------------------------------
+    def record_feedback(self, liked: bool, question: str, answer: dict | None) -> None:
+        answer = answer or {}
+        self.feedback.append({"liked": liked, "question": question, "reply": answer.get("reply"),
+                              "answer": answer.get("answer"), "refused": answer.get("refused"),
+                              "sources": [{k: s.get(k) for k in ("doc", "section", "start", "end")}
+                                          for s in answer.get("sources", [])]})
+
+
+__all__ = ["ChatService", "FeedbackLog", "QuestionError", "Status"]
