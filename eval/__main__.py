@@ -16,6 +16,9 @@ def cmd_predict(args) -> int:
     from qa.settings import Settings
 
     settings = Settings.from_env(corpus_dir=args.corpus, index_dir=args.index_dir)
+    if args.context:
+        from dataclasses import replace
+        settings = settings.replace(answering=replace(settings.answering, context_passages=args.context))
     if args.fusion:
         from dataclasses import replace
         settings = settings.replace(retrieval=replace(settings.retrieval, fusion=args.fusion))
@@ -40,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     predict.add_argument("--mode", default="retrieve", choices=["retrieve", "extractive", "generative"])
     predict.add_argument("--retrieval", default="hybrid", choices=["hybrid", "dense", "lexical"])
     predict.add_argument("--fusion", choices=["rrf", "score"], help="override the fusion method")
+    predict.add_argument("--context", type=int, help="passages given to the generator (default 3)")
     predict.add_argument("-k", type=int, default=10, help="sources per question (at least 10)")
     predict.add_argument("--corpus")
     predict.add_argument("--index-dir")

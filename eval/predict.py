@@ -20,8 +20,8 @@ def predict_retrieve(pipeline, question: str, k: int, retrieval: str) -> dict:
             "sources": [h.to_dict() for h in result.hits], "timings_ms": result.timings}
 
 
-def predict_answer(pipeline, question: str, k: int, mode: str) -> dict:
-    result = pipeline.ask(question, mode=mode, k=max(k, MIN_SOURCES)).to_dict()
+def predict_answer(pipeline, question: str, k: int, mode: str, history=None) -> dict:
+    result = pipeline.ask(question, history=history, mode=mode, k=max(k, MIN_SOURCES)).to_dict()
     return {key: result[key] for key in ("answer", "reply", "refused", "rewritten", "sources", "citations",
                                          "timings_ms", "note")}
 
@@ -40,7 +40,7 @@ def run(pipeline, qa_path: Path, out_path: Path, mode: str = "retrieve", k: int 
                 if mode == "retrieve":
                     record = predict_retrieve(pipeline, row["question"], k, retrieval)
                 else:
-                    record = predict_answer(pipeline, row["question"], k, mode)
+                    record = predict_answer(pipeline, row["question"], k, mode, row.get("history"))
             except QuestionError as exc:
                 record = {"answer": None, "reply": str(exc), "refused": True, "sources": []}
             record = {"id": row["id"], "question": row["question"], **record,

@@ -120,7 +120,7 @@ def extractive_answer(question: str, rewritten: str, hits: list[Hit]) -> Answer:
     return Answer(question, rewritten, reply, reading.answer, False, "extractive", hits, citations, elapsed)
 
 
-def build_messages(rewritten: str, hits: list[Hit], max_passages: int = 4) -> list[dict]:
+def build_messages(rewritten: str, hits: list[Hit], max_passages: int = 3) -> list[dict]:
     """Chat messages: the system prompt, then numbered passages with period and section."""
     lines = []
     for n, hit in enumerate(hits[:max_passages], start=1):
@@ -131,7 +131,7 @@ def build_messages(rewritten: str, hits: list[Hit], max_passages: int = 4) -> li
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
-def align_generated(text: str, rewritten: str, hits: list[Hit], max_passages: int = 4):
+def align_generated(text: str, rewritten: str, hits: list[Hit], max_passages: int = 3):
     """(hit index, start, end) of the source span the generated answer states, or None."""
     candidate = trim_edges(text.splitlines()[0] if text.strip() else "")
     if not candidate:
@@ -165,14 +165,14 @@ def _complete_span(hit: Hit, start: int, end: int, kind: str) -> tuple[int, int]
 
 
 def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
-                      on_token=None, max_tokens: int = 64) -> Answer:
+                      on_token=None, max_tokens: int = 64, context_passages: int = 3) -> Answer:
     """Generate, then ground; falls back to the extractive answer (or refuses) when grounding fails."""
     fallback = extractive_answer(question, rewritten, hits)
     if not hits:
         return fallback
     started = time.perf_counter()
     pieces = []
-    for piece in generator.stream(build_messages(rewritten, hits), max_tokens=max_tokens):
+    for piece in generator.stream(build_messages(rewritten, hits, context_passages), max_tokens=max_tokens):
         pieces.append(piece)
         if on_token:
             on_token(piece)
@@ -187,7 +187,7 @@ def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
     if not text or any(marker in text for marker in NOT_FOUND_MARKERS):
         return Answer(question, rewritten, refusal_reply(rewritten), None, True, "generative", hits,
                       timings=timings, note="generator: not in the passages")
-    aligned = align_generated(text, rewritten, hits)
+    aligned = align_generated(text, rewritten, hits, context_passages)
     if aligned is None:
         return fall_back(f"no source span for {text!r}")
     index, start, end = aligned

@@ -84,8 +84,9 @@ class Pipeline:
             if mode == "generative":
                 answer.note = f"generator unavailable ({self._generator_error}); extractive answer"
         else:
+            answering = self.settings.answering
             answer = generative_answer(question, result.rewritten, result.hits, generator, on_token,
-                                       self.settings.answering.max_new_tokens)
+                                       answering.max_new_tokens, answering.context_passages)
         answer.timings = {**result.timings, **answer.timings}
         return answer
 

@@ -5,10 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# llama-cpp-python builds llama.cpp from source: it needs a C/C++ compiler and cmake.
-if ! command -v g++ >/dev/null || ! command -v cmake >/dev/null; then
-  echo "installing the compiler toolchain for llama-cpp-python (g++, cmake)..."
-  apt-get update -qq && apt-get install -y -qq build-essential cmake
+# Debian packages: a C/C++ compiler and cmake (llama-cpp-python builds llama.cpp from
+# source), and headless Chromium with a Chinese font for the browser tests.
+missing=()
+command -v g++ >/dev/null || missing+=(build-essential)
+command -v cmake >/dev/null || missing+=(cmake)
+command -v chromium >/dev/null || missing+=(chromium)
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-zenhei)
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}"
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
 PYTHON=${PYTHON:-python3}
