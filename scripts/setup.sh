@@ -12,6 +12,7 @@ command -v g++ >/dev/null || missing+=(build-essential)
 command -v cmake >/dev/null || missing+=(cmake)
 command -v chromium >/dev/null || missing+=(chromium)
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-zenhei)
+fc-list 2>/dev/null | grep -qi "color emoji" || missing+=(fonts-noto-color-emoji)
 if ((${#missing[@]})); then
   echo "installing Debian packages: ${missing[*]}"
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped corpus, a tiny deterministic encoder, the real encoder."""
+"""Shared fixtures: the shipped corpus, a tiny deterministic encoder, the real encoder and pipeline,
+and a real chat server (``python -m ui``) on a free loopback port."""
 from __future__ import annotations
 
 import hashlib
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "data" / "corpus" / "qiqihar-2022-government-work-report.txt"
 OWN_QA = ROOT / "data" / "qa" / "qiqihar_qa.jsonl"
 MODEL_DIR = ROOT / "data" / "models"
+UI_START_TIMEOUT_S = 600
 
 set_offline_environment()
 
@@ -72,3 +74,16 @@ def report_pipeline(tmp_path_factory, real_encoder):
     root = tmp_path_factory.mktemp("report")
     settings = Settings(data_dir=root, corpus_dir=REPORT.parent, model_dir=MODEL_DIR)
     return Pipeline(settings, encoder=real_encoder).warm_up()
+
+
+@pytest.fixture(scope="session")
+def ui_server(tmp_path_factory):
+    """A real chat server over a private copy of the report; yields (url, data_dir)."""
+    from ui.launcher import running_server
+
+    data = tmp_path_factory.mktemp("ui-data")
+    (data / "corpus").mkdir()
+    shutil.copy(REPORT, data / "corpus" / REPORT.name)
+    env = {"QA_DATA_DIR": str(data), "QA_MODEL_DIR": str(MODEL_DIR)}
+    with running_server(env, data / "server.log", UI_START_TIMEOUT_S) as url:
+        yield url, data

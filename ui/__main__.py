@@ -37,8 +37,10 @@ def main(argv: list[str] | None = None) -> int:
             **{**settings.answering.__dict__, "mode": "extractive"}))
     _, demo = create(settings, use_generator=not args.no_generator)
     print(f"政府工作报告问答已启动：请在浏览器打开 http://{args.host}:{args.port}/", flush=True)
+    from ui.app import CSS
+
     demo.launch(server_name=args.host, server_port=args.port, show_error=False, quiet=True,
-                max_file_size="20mb")
+                max_file_size="20mb", css=CSS)
     return 0
 
 

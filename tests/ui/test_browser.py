@@ -5,7 +5,6 @@ hostile input, clear. Screenshots go to ``tests/artifacts/`` (gitignored).
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -88,7 +87,7 @@ def _wait_for_new_reply(page, before: int):
 def _use_mode(page, label_start: str) -> None:
     radio = page.locator("#mode label").filter(has_text=label_start)
     if not radio.is_visible():
-        page.get_by_role("button", name=re.compile("设置")).click()
+        page.locator("button.label-wrap").filter(has_text="设置").click()
     radio.click()
     expect(radio.locator("input")).to_be_checked()
 
@@ -112,6 +111,15 @@ def test_generative_answer_with_highlighted_source(page):
     expect(marks.filter(has_text="8%以上").first).to_be_visible()
     expect(page.locator("#question textarea")).to_have_value("")
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+
+def test_answer_styles_are_applied(page):
+    answer = page.locator(f"{BOT} .answer").first
+    expect(answer).to_be_visible()
+    style = answer.evaluate("e => { const s = getComputedStyle(e); return [s.borderLeftWidth, s.borderLeftColor]; }")
+    assert style == ["4px", "rgb(22, 163, 74)"]  # .answer {border-left: 4px solid #16a34a}
+    mark = page.locator(f"{BOT} .source mark").first
+    assert mark.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(253, 230, 138)"  # #fde68a
 
 
 def test_example_button_gets_an_answer(page):

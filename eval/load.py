@@ -1,0 +1,117 @@
+"""Load test: N concurrent ``gradio_client`` users ask questions for a fixed time.
+
+``python -m eval load [--url URL] [--users 20] [--seconds 120] [--mode extractive]``.
+Without ``--url`` it launches its own server (``python -m ui``) on a free loopback
+port. Only loopback addresses are accepted; every user stops at the deadline or
+after ``--max-requests`` requests. Reports requests served, errors, p50/p95 latency.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from eval.metrics import _percentile, read_jsonl
+
+DEFAULT_QA = Path(__file__).resolve().parent.parent / "data" / "qa" / "qiqihar_qa.jsonl"
+
+
+@dataclass
+class LoadResult:
+    users: int
+    seconds: float
+    requests: int = 0
+    errors: int = 0
+    latencies_ms: list[float] = field(default_factory=list, repr=False)
+    error_samples: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        ordered = sorted(self.latencies_ms)
+        return {"users": self.users, "seconds": round(self.seconds, 1), "requests": self.requests,
+                "errors": self.errors, "throughput_rps": round(self.requests / max(self.seconds, 1e-9), 2),
+                "p50_ms": round(_percentile(ordered, 50), 1) if ordered else None,
+                "p95_ms": round(_percentile(ordered, 95), 1) if ordered else None,
+                "error_samples": self.error_samples[:5]}
+
+
+def require_loopback(url: str) -> None:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise ValueError(f"load tests only target loopback addresses, not {host!r}")
+
+
+def run_load(url: str, questions: list[str], users: int = 20, seconds: float = 120, mode: str = "extractive",
+             max_requests: int = 10_000) -> LoadResult:
+    """Hammer ``/ask`` from ``users`` threads until ``seconds`` pass; count every request."""
+    from gradio_client import Client
+
+    require_loopback(url)
+    result = LoadResult(users=users, seconds=0.0)
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def user(n: int) -> None:
+        try:
+            client = Client(url, verbose=False)
+        except Exception as exc:
+            with lock:
+                result.errors += 1
+                result.error_samples.append(f"connect: {exc}")
+            return
+        for i in range(max_requests):
+            if time.monotonic() >= deadline:
+                return
+            question = questions[(n + i) % len(questions)]
+            started = time.perf_counter()
+            try:
+                answer = client.predict(question, None, mode, 3, api_name="/ask")
+                ok = bool(answer.get("reply"))
+                problem = None if ok else f"empty reply for {question!r}"
+            except Exception as exc:
+                ok, problem = False, f"{type(exc).__name__}: {exc}"
+            with lock:
+                result.requests += 1
+                result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                if not ok:
+                    result.errors += 1
+                    result.error_samples.append(problem)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 600)  # an in-flight request may outlive the deadline
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def main(args) -> int:
+    questions = [row["question"] for row in read_jsonl(args.qa or DEFAULT_QA)]
+    if args.url:
+        result = run_load(args.url, questions, args.users, args.seconds, args.mode)
+    else:
+        from ui.launcher import running_server
+
+        with tempfile.TemporaryDirectory() as tmp, running_server({}, Path(tmp) / "server.log",
+                                                                  extra_args=["--no-generator"]
+                                                                  if args.mode == "extractive" else []) as url:
+            result = run_load(url, questions, args.users, args.seconds, args.mode)
+    summary = result.summary()
+    print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else
+          " ".join(f"{k}={v}" for k, v in summary.items() if k != "error_samples"))
+    return 0 if result.errors == 0 else 1
+
+
+__all__ = ["LoadResult", "require_loopback", "run_load"]
