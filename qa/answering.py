@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from qa.chunking import squeeze_spaces
 from qa.grounding import locate, longest_common_span, trim_edges, ungrounded_numbers
-from qa.reader import NUMBER, UNIT_Q, Reading, answer_kind, list_span, read
+from qa.reader import Reading, answer_kind, read
+from qa.spans import NUMBER, UNIT_Q, list_span
 from qa.retrieval import Hit, years_named
 
 MIN_COVERAGE = 0.18  # calibrated on data/qa/qiqihar_qa.jsonl: below it the clause rarely answers
@@ -170,14 +171,18 @@ def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
     fallback = extractive_answer(question, rewritten, hits)
     if not hits:
         return fallback
-    started = time.perf_counter()
+    started, first = time.perf_counter(), None
     pieces = []
     for piece in generator.stream(build_messages(rewritten, hits, context_passages), max_tokens=max_tokens):
+        first = first or time.perf_counter()
         pieces.append(piece)
         if on_token:
             on_token(piece)
     text = "".join(pieces).strip()
-    timings = {**fallback.timings, "generate": (time.perf_counter() - started) * 1000}
+    ended = time.perf_counter()
+    first = first or ended
+    timings = {**fallback.timings, "generate": (ended - started) * 1000,
+               "prefill": (first - started) * 1000, "decode": (ended - first) * 1000}
 
     def fall_back(note: str) -> Answer:
         fallback.timings, fallback.mode = timings, "generative"
