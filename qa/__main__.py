@@ -1,5 +1,5 @@
 """Command line: ``python -m qa index [PATH ...]``, ``python -m qa search "问题" [-k N] [--json]``,
-``python -m qa ask "问题" [--mode generative|extractive] [--json]``."""
+``python -m qa ask "问题" [--mode generative|extractive] [--json]``, ``python -m qa chat``."""
 from __future__ import annotations
 
 import argparse
@@ -70,6 +70,33 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_chat(args) -> int:
+    """A terminal conversation; follow-ups use the history. Empty line or Ctrl-D ends it."""
+    pipeline = _pipeline(args)
+    history: list[dict] = []
+    print("政府工作报告问答（直接回车或 Ctrl-D 退出）")
+    while True:
+        try:
+            question = input("\n问：").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        try:
+            answer = pipeline.ask(question, history=history, mode=args.mode,
+                                  on_token=lambda piece: print(piece, end="", flush=True))
+        except QuestionError as exc:
+            print(exc)
+            continue
+        print(f"\n答：{answer.reply}")
+        for citation in answer.citations:
+            print(f"   出处：{citation.text}")
+        if answer.rewritten != question:
+            print(f"   （理解为：{answer.rewritten}）")
+        history.append({"question": question, "rewritten": answer.rewritten})
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m qa", description="政府文件问答：索引与检索")
     parser.add_argument("--corpus", help="corpus folder (default: data/corpus)")
@@ -89,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--mode", choices=["generative", "extractive"])
     ask.add_argument("--json", action="store_true", help="the answer object as JSON")
     ask.set_defaults(func=cmd_ask)
+    chat = sub.add_parser("chat", help="an interactive conversation in the terminal")
+    chat.add_argument("--mode", choices=["generative", "extractive"])
+    chat.set_defaults(func=cmd_chat)
     return parser
 
 

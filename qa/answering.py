@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from qa.chunking import squeeze_spaces
 from qa.grounding import locate, longest_common_span, trim_edges, ungrounded_numbers
 from qa.reader import Reading, answer_kind, read
-from qa.spans import NUMBER, UNIT_Q, list_span
 from qa.retrieval import Hit, years_named
+from qa.spans import NUMBER, UNIT_Q, list_span, pick_respective
 
 MIN_COVERAGE = 0.18  # calibrated on data/qa/qiqihar_qa.jsonl: below it the clause rarely answers
+WEAK_VERDICT = "low coverage"  # a hint, not proof: paraphrased questions share few words with the text
 NOT_FOUND_MARKERS = ("没有提到", "未提及", "没有提及", "无法回答", "没有相关", "未提到", "没有找到", "不知道")
 SYSTEM_PROMPT = (
     "你是政府工作报告问答助手。只根据用户给出的资料回答问题。"
@@ -66,7 +67,9 @@ class Answer:
 
 
 def refusal_reply(rewritten: str) -> str:
-    return f"报告中没有找到“{trim_edges(rewritten)}”的答案。下面是最相关的内容，供参考。"
+    asked = trim_edges(rewritten)
+    asked = asked if len(asked) <= 40 else asked[:40] + "……"
+    return f"报告中没有找到“{asked}”的答案。下面是最相关的内容，供参考。"
 
 
 def period_conflict(question: str, period: str | None) -> bool:
@@ -115,8 +118,8 @@ def extractive_answer(question: str, rewritten: str, hits: list[Hit]) -> Answer:
     if verdict:
         return Answer(question, rewritten, refusal_reply(rewritten), None, True, "extractive", hits,
                       timings=elapsed, note=verdict)
-    clause = trim_edges(reading.clause)
-    reply = f"{reading.answer}。" if reading.answer == clause else f"{reading.answer}（原文：“{clause}”）"
+    clause, shown = squeeze_spaces(trim_edges(reading.clause)), squeeze_spaces(reading.answer)
+    reply = f"{shown}。" if shown == clause else f"{shown}（原文：“{clause}”）"
     citations = [_citation(hits, reading.hit_index, reading.clause_start, reading.clause_end)]
     return Answer(question, rewritten, reply, reading.answer, False, "extractive", hits, citations, elapsed)
 
@@ -151,13 +154,16 @@ def align_generated(text: str, rewritten: str, hits: list[Hit], max_passages: in
     return None
 
 
-def _complete_span(hit: Hit, start: int, end: int, kind: str) -> tuple[int, int]:
+def _complete_span(hit: Hit, start: int, end: int, kind: str, question: str) -> tuple[int, int]:
     """Widen a bare number to the unit and qualifier the source gives it ("365" → "365户",
     "8%" → "8%以上"); cut a list answer to its enumeration ("一重、齐车、北钢等老企业…" → "一重、齐车、北钢")."""
     text, offset = hit.chunk.text, hit.chunk.start
     number = NUMBER.match(text, start - offset)
-    if number and number.end() > end - offset and re.fullmatch(r"[\d.\s%]+", text[start - offset:end - offset]):
-        end = offset + len(text[:number.end()].rstrip())
+    if number and number.end() >= end - offset and re.match(r"\d", text[start - offset:end - offset]):
+        sentence_start = max(text.rfind(c, 0, start - offset) for c in "。;；，,") + 1
+        clause_numbers = [m for m in NUMBER.finditer(text, sentence_start) if m.group().strip()]
+        chosen = pick_respective(question, text[sentence_start:], number, clause_numbers, sentence_start)
+        start, end = offset + chosen.start(), offset + len(text[:chosen.end()].rstrip())
     if kind == "list":
         span = list_span(text[start - offset:end - offset])
         if span:
@@ -167,9 +173,16 @@ def _complete_span(hit: Hit, start: int, end: int, kind: str) -> tuple[int, int]
 
 def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
                       on_token=None, max_tokens: int = 64, context_passages: int = 3) -> Answer:
-    """Generate, then ground; falls back to the extractive answer (or refuses) when grounding fails."""
+    """Generate, then ground; falls back to the extractive answer (or refuses) when grounding fails.
+
+    Refusal needs proof or agreement: a structural mismatch (wrong period or unit, no number
+    or enumeration where one is asked for) refuses without generating; otherwise the answer
+    is refused only when the generator says "not there" *and* the passages cover the
+    question poorly. Either signal alone is often wrong on paraphrased questions.
+    """
     fallback = extractive_answer(question, rewritten, hits)
-    if not hits:
+    if not hits or (fallback.refused and not fallback.note.startswith(WEAK_VERDICT)):
+        fallback.mode = "generative"
         return fallback
     started, first = time.perf_counter(), None
     pieces = []
@@ -190,8 +203,9 @@ def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
         return fallback
 
     if not text or any(marker in text for marker in NOT_FOUND_MARKERS):
-        return Answer(question, rewritten, refusal_reply(rewritten), None, True, "generative", hits,
-                      timings=timings, note="generator: not in the passages")
+        if fallback.refused:
+            return fall_back("the generator found nothing either")
+        return fall_back("the generator found nothing, the reader did")
     aligned = align_generated(text, rewritten, hits, context_passages)
     if aligned is None:
         return fall_back(f"no source span for {text!r}")
@@ -202,7 +216,7 @@ def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
     if period_conflict(rewritten, hit.chunk.period):
         return Answer(question, rewritten, refusal_reply(rewritten), None, True, "generative", hits,
                       timings=timings, note=f"period mismatch ({hit.chunk.period})")
-    start, end = _complete_span(hit, start, end, answer_kind(rewritten))
+    start, end = _complete_span(hit, start, end, answer_kind(rewritten), rewritten)
     span_text = hit.chunk.text[start - hit.chunk.start:end - hit.chunk.start]
     clause = fallback.citations[0] if fallback.citations and fallback.citations[0].source == index else None
     support = clause if clause and clause.start <= start and end <= clause.end else _citation(hits, index, start, end)

@@ -23,15 +23,21 @@ def _squashed_with_map(text: str) -> tuple[str, list[int]]:
 
 
 def locate(needle: str, text: str) -> tuple[int, int] | None:
-    """``[start, end)`` of ``needle`` in ``text`` ignoring whitespace, or None."""
+    """``[start, end)`` of ``needle`` in ``text`` ignoring whitespace, or None.
+
+    A needle starting or ending with a digit only matches whole numbers ("5" is not
+    found inside "500").
+    """
     target = re.sub(r"\s+", "", needle)
     if not target:
         return None
     squashed, positions = _squashed_with_map(text)
-    found = squashed.find(target)
-    if found < 0:
+    left = r"(?<![\d.])" if target[0].isdigit() else ""
+    right = r"(?![\d.]\d|\d)" if target[-1].isdigit() else ""
+    found = re.search(left + re.escape(target) + right, squashed)
+    if not found:
         return None
-    return positions[found], positions[found + len(target) - 1] + 1
+    return positions[found.start()], positions[found.end() - 1] + 1
 
 
 def longest_common_span(reply: str, text: str) -> tuple[int, int, int]:

@@ -52,26 +52,35 @@ def number_span(question: str, clause: str) -> tuple[int, int] | None:
             gaps = [m.start() - a for a in anchors if m.start() >= a]
             return min(gaps) if gaps else 1000 + min(abs(m.start() - a) for a in anchors)
         best = min(numbers, key=distance)
-    best = _respective(question, clause, best, numbers)
+    best = pick_respective(question, clause, best, numbers)
     return best.start(), best.start() + len(best.group().rstrip())
 
 
-def _respective(question: str, clause: str, best: re.Match, numbers: list[re.Match]) -> re.Match:
-    """For "A和B……分别X和Y", the figure of the side the question names."""
-    following = [m for m in numbers if m.start() > best.start()]
-    if not following or not PAIR_JOIN.fullmatch(clause[best.end():following[0].start()] or "x"):
-        return best
-    before = clause[:best.start()]
-    if "城乡" in before:
-        first, second = CITY_COUNTRY
-    else:
-        pairs = PAIR_WORDS.findall(before)
-        if not pairs:
-            return best
-        first, second = (pairs[-1][0],), (pairs[-1][1],)
-    if any(word in question for word in second) and not any(word in question for word in first):
-        return following[0]
-    return best
+def pick_respective(question: str, clause: str, chosen: re.Match, numbers: list[re.Match],
+                    offset: int = 0) -> re.Match:
+    """For "A和B……分别X和Y", the figure of the side the question names (matches may be
+    positioned in a larger text that ``clause`` starts at ``offset`` of)."""
+    position = next((i for i, m in enumerate(numbers) if m.start() == chosen.start()), None)
+    if position is None:
+        return chosen
+    for first_i in (position, position - 1):
+        if first_i < 0 or first_i + 1 >= len(numbers):
+            continue
+        a, b = numbers[first_i], numbers[first_i + 1]
+        if not PAIR_JOIN.fullmatch(clause[a.end() - offset:b.start() - offset] or "x"):
+            continue
+        before = clause[:a.start() - offset]
+        if "城乡" in before:
+            first, second = CITY_COUNTRY
+        else:
+            pairs = PAIR_WORDS.findall(before)
+            if not pairs:
+                return chosen
+            first, second = (pairs[-1][0],), (pairs[-1][1],)
+        wants_first = any(w in question for w in first) and not any(w in question for w in second)
+        wants_second = any(w in question for w in second) and not any(w in question for w in first)
+        return a if wants_first else b if wants_second else chosen
+    return chosen
 
 
 def list_span(clause: str) -> tuple[int, int] | None:

@@ -97,7 +97,7 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
             service.record_feedback(bool(data.liked), turn["question"], turn["answer"])
             gr.Info("谢谢反馈！")
 
-    def upload(file):
+    def upload(file, progress=gr.Progress(track_tqdm=True)):
         if file is None:
             return gr.update(), gr.update(), gr.update()
         path = file if isinstance(file, str) else file.name

@@ -140,7 +140,7 @@ class ChatService:
             os.replace(path, staged)
         document = load_document(staged)  # IngestError before anything changes
         with self._documents_lock:
-            report = self.pipeline.add_documents([staged], progress=False)
+            report = self.pipeline.add_documents([staged], progress=True)  # tqdm, shown by the UI
         return f"已加入《{document.title}》：{report.chunks} 个片段在索引中，用时 {report.seconds:.1f} 秒。"
 
     def remove_document(self, doc_id: str) -> str:

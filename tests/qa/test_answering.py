@@ -75,6 +75,27 @@ def test_generator_inventing_a_number_is_not_shown():
     assert good.answer == "8%以上" and good.reply == "8%以上。" and good.mode == "generative"
 
 
+def test_generated_figures_are_completed_and_sided_from_the_source():
+    income = _hits(("全年地区生产总值增长6.6%,城乡居民人均可支配收入增长7.6%和10.6%。", "2021年"))
+    town = generative_answer("q", "2021年城镇居民人均可支配收入增长多少", income, StubGenerator("10.6%"))
+    assert town.answer == "7.6%"  # the model read the wrong side of the pair
+    village = generative_answer("q", "2021年农村居民人均可支配收入增长多少", income, StubGenerator("10.6%"))
+    assert village.answer == "10.6%"
+    counties = _hits(("8家龙头企业跻身中国农业企业500强。5个县先后进入全省县域经济前十强。", None))
+    assert generative_answer("q", "先后有几个县进入全省县域经济前十强", counties, StubGenerator("5")).answer == "5个"
+    games = _hits(("办好冰球节和冰球季,举办冰球赛事活动100场以上。", "2022年"))
+    assert generative_answer("q", "2022年冰球赛事活动办多少场", games, StubGenerator("100场")).answer == "100场以上"
+
+
+def test_structural_mismatch_refuses_without_generating():
+    class Exploding:
+        def stream(self, *args, **kwargs):
+            raise AssertionError("the generator must not run")
+
+    refused = generative_answer("q", "2023年地区生产总值增长目标是多少", _hits((PLAN, "2022年")), Exploding())
+    assert refused.refused and "period mismatch" in refused.note
+
+
 def test_generator_saying_not_mentioned_refuses_and_streams():
     pieces = []
     result = generative_answer("人口多少", "全市常住人口多少", _hits((PLAN, "2022年")),

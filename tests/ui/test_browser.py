@@ -5,6 +5,8 @@ hostile input, clear. Screenshots go to ``tests/artifacts/`` (gitignored).
 """
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,19 @@ def test_generative_answer_with_highlighted_source(page):
     expect(marks.filter(has_text="8%以上").first).to_be_visible()
     expect(page.locator("#question textarea")).to_have_value("")
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+
+def test_thumbs_up_is_logged_with_question_and_sources(page, ui_server):
+    feedback = ui_server[1] / "feedback" / "feedback.jsonl"
+    before = feedback.read_text(encoding="utf-8").count("\n") if feedback.exists() else 0
+    page.locator(BOT).first.hover()
+    page.locator(BOT).first.get_by_role("button", name=re.compile("like", re.I)).first.click()
+    expect(page.get_by_text("谢谢反馈")).to_be_visible(timeout=SLOW_MS)
+    lines = feedback.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == before + 1
+    record = json.loads(lines[-1])
+    assert record["liked"] is True and record["question"] == "今年规上工业增加值增长目标是多少？"
+    assert record["answer"] == "8%以上" and record["sources"]
 
 
 def test_answer_styles_are_applied(page):
