@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from eval.bench import dense_growth, percentile, pick_questions, recall_at_k, replicate, summarize
+from eval.bench import pick_questions
+from eval.scaling import dense_growth, percentile, recall_at_k, replicate, summarize
 from eval.bench_plots import read_results, render_report, write_all, write_plots, write_results
 
 
