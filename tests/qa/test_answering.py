@@ -55,6 +55,12 @@ def test_refuses_when_passages_lack_the_fact():
     assert result.refused and result.reply.startswith("报告中没有找到")
 
 
+def test_question_about_a_role_no_passage_names_is_refused():
+    title = "齐齐哈尔市政府工作报告(2022年1月13日 沈宏宇)"
+    assert answer("现任市委书记叫什么名字？", [title, "代市长 沈宏宇"]).refused
+    assert answer("代市长是谁？", ["代市长 沈宏宇"]).answer == "沈宏宇"
+
+
 def test_period_specific_question_refused_on_wrong_period():
     assert period_conflict("2021年新增就业多少人", "2017—2021年")
     assert period_conflict("2023年增长目标", "2022年")
