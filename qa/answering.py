@@ -25,8 +25,8 @@ from qa.spans import NUMBER, UNIT_Q, list_span, pick_respective
 
 MIN_COVERAGE = 0.18  # calibrated on data/qa/qiqihar_qa.jsonl: below it the clause rarely answers
 WEAK_VERDICT = "low coverage"  # a hint, not proof: paraphrased questions share few words with the text
-ROLE_WORDS = ("书记", "市长", "县长", "区长", "省长", "主任", "部长", "局长", "主席", "院长", "校长", "总理",
-              "运动员", "教练", "负责人", "发言人")
+ROLE = re.compile(r"[^\W的之是为个位]{0,2}(?:书记|市长|县长|区长|省长|主任|部长|局长|主席|院长|校长|总理|"
+                  r"运动员|教练|负责人|发言人)")
 NOT_FOUND_MARKERS = ("没有提到", "未提及", "没有提及", "无法回答", "没有相关", "未提到", "没有找到", "不知道")
 SYSTEM_PROMPT = (
     "你是政府工作报告问答助手。只根据用户给出的资料回答问题。"
@@ -99,7 +99,7 @@ def judge_reading(question: str, reading: Reading | None, hits: list[Hit]) -> st
     unit = UNIT_Q.search(question)
     if unit and reading.span_kind == "number" and unit[1] not in reading.answer:
         return f"unit mismatch (asked {unit[1]})"
-    roles = [r for r in ROLE_WORDS if r in question]
+    roles = [m.group() for m in ROLE.finditer(question)]  # "市委书记", not just "书记"
     if roles and not any(r in hit.chunk.text for r in roles for hit in hits):
         return f"no passage names the {roles[0]}"
     if reading.kind == "list" and reading.span_kind != "list":
