@@ -170,7 +170,7 @@ def _complete_span(hit: Hit, start: int, end: int, kind: str, question: str) -> 
         chosen = pick_respective(question, text[sentence_start:], number, clause_numbers, sentence_start)
         start, end = offset + chosen.start(), offset + len(text[:chosen.end()].rstrip())
     if kind == "list":
-        span = list_span(text[start - offset:end - offset])
+        span = list_span(text[start - offset:end - offset], question)
         if span:
             start, end = start + span[0], start + span[1]
     return start, end

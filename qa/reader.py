@@ -123,7 +123,7 @@ def read(question: str, hits: list[Hit], max_hits: int = 5, period_weight: float
                 span = number_span(question, clause)
                 score += 0.15 if span else -0.3
             elif kind == "list":
-                span = list_span(clause)
+                span = list_span(clause, question)
                 score += 0.1 if span else 0.0
             else:
                 span, span_kind = entity_span(question, clause), "entity"

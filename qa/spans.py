@@ -23,6 +23,7 @@ NUMBER = re.compile(
 )
 ENUMERATION = re.compile(r"[^、，,。；;：:]+(?:、[^、，,。；;：:]+)+")
 QUOTED_RUN = re.compile(r"(?:“[^”]{1,20}”\s*){2,}")
+QUOTED = re.compile(r"“[^”]{1,20}”")
 UNIT_Q = re.compile(r"多少(亿元|万元|万人|人|亩|万亩|吨|万吨|公里|个|项|户|所|处|套|场|家|名)")
 EDGE_WORDS = re.compile(r"^(?:为|是|将|要|把|由|在|对|和|及|与|等|的|了|达|到|达到|实现|完成|累计|新增|新建|全部|均)+|"
                         r"(?:等|的|了|为|是|全部|等项目|等一批)+$")
@@ -83,7 +84,9 @@ def pick_respective(question: str, clause: str, chosen: re.Match, numbers: list[
     return chosen
 
 
-def list_span(clause: str) -> tuple[int, int] | None:
+def list_span(clause: str, question: str = "") -> tuple[int, int] | None:
+    """Quoted terms or a 、-enumeration (cut at 等); else one quoted set name the question
+    does not already say ("一羊一禽" names two clusters)."""
     for pattern in (QUOTED_RUN, ENUMERATION):
         runs = list(pattern.finditer(clause))
         if runs:
@@ -92,7 +95,8 @@ def list_span(clause: str) -> tuple[int, int] | None:
             cut = text.find("等")
             end = best.start() + (cut if cut > 0 else len(text.rstrip()))
             return best.start(), end
-    return None
+    named = [m for m in QUOTED.finditer(clause) if m.group() not in question and m.group()[1:-1] not in question]
+    return (named[0].start(), named[0].end()) if len(named) == 1 else None
 
 
 @lru_cache(maxsize=1)
