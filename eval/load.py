@@ -2,8 +2,9 @@
 
 ``python -m eval load [--url URL] [--users 20] [--seconds 120] [--mode extractive]``.
 Without ``--url`` it launches its own server (``python -m ui``) on a free loopback
-port. Only loopback addresses are accepted; every user stops at the deadline or
-after ``--max-requests`` requests. Reports requests served, errors, p50/p95 latency.
+port. Only loopback addresses are accepted; every user stops at the deadline (or after
+``max_requests`` requests, a bound in :func:`run_load`). Reports requests served, errors,
+p50/p95 latency.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from eval.metrics import _percentile, read_jsonl
+from eval.metrics import percentile, read_jsonl
 
 DEFAULT_QA = Path(__file__).resolve().parent.parent / "data" / "qa" / "qiqihar_qa.jsonl"
 
@@ -34,8 +35,8 @@ class LoadResult:
         ordered = sorted(self.latencies_ms)
         return {"users": self.users, "seconds": round(self.seconds, 1), "requests": self.requests,
                 "errors": self.errors, "throughput_rps": round(self.requests / max(self.seconds, 1e-9), 2),
-                "p50_ms": round(_percentile(ordered, 50), 1) if ordered else None,
-                "p95_ms": round(_percentile(ordered, 95), 1) if ordered else None,
+                "p50_ms": round(percentile(ordered, 50), 1) if ordered else None,
+                "p95_ms": round(percentile(ordered, 95), 1) if ordered else None,
                 "error_samples": self.error_samples[:5]}
 
 

@@ -107,15 +107,19 @@ def answer_metrics(pairs: list[tuple[dict, dict]]) -> dict:
                       "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0}
     latencies = sorted(p.get("latency_ms", 0.0) for _, p in pairs)
     if latencies:
-        out["latency_ms"] = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)}
+        out["latency_ms"] = {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95)}
     return out
 
 
-def _percentile(sorted_values: list[float], q: float) -> float:
-    index = (len(sorted_values) - 1) * q / 100
+def percentile(values, q: float) -> float:
+    """Linear-interpolated q-th percentile (0-100) of a non-empty sequence; ValueError if empty."""
+    if not len(values):
+        raise ValueError("percentile of no values")
+    ordered = sorted(float(v) for v in values)
+    index = (len(ordered) - 1) * q / 100
     low = int(index)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (index - low)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
 
 
 def join(qa_rows: list[dict], predictions: list[dict]) -> list[tuple[dict, dict]]:

@@ -11,19 +11,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from embeddings.faiss_index import DenseIndex
+from eval.metrics import percentile
 
 GROWTH_NOISE = 0.3  # norm of the gaussian noise added to each replica (cosine to its original ≈ 0.96)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated q-th percentile (0-100) of a non-empty sequence; ValueError if empty."""
-    if not len(values):
-        raise ValueError("percentile of no values")
-    ordered = sorted(float(v) for v in values)
-    index = (len(ordered) - 1) * q / 100
-    low = int(index)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
 
 
 def summarize(values: Sequence[float]) -> dict:

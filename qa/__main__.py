@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--index-dir", help="index folder (default: data/index)")
     sub = parser.add_subparsers(dest="command", required=True)
     index = sub.add_parser("index", help="build or update the index; PATHs are added to the corpus")
-    index.add_argument("paths", nargs="*", help=".txt/.md/.html files to add")
+    index.add_argument("paths", nargs="*", help=".txt/.md/.html/.docx/.pdf files to add")
     index.set_defaults(func=cmd_index)
     search = sub.add_parser("search", help="retrieve passages for a question")
     search.add_argument("question")

@@ -59,13 +59,14 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     note: str = ""  # why it refused or fell back, for debugging
+    answer_span: Citation | None = None  # where ``answer`` itself stands (for highlighting)
 
     def to_dict(self) -> dict:
         return {"question": self.question, "rewritten": self.rewritten, "reply": self.reply,
                 "answer": self.answer, "refused": self.refused, "mode": self.mode,
                 "sources": [h.to_dict() for h in self.sources],
                 "citations": [c.to_dict() for c in self.citations], "timings_ms": self.timings,
-                "note": self.note}
+                "note": self.note, "answer_span": self.answer_span.to_dict() if self.answer_span else None}
 
 
 def refusal_reply(rewritten: str) -> str:
@@ -126,7 +127,8 @@ def extractive_answer(question: str, rewritten: str, hits: list[Hit]) -> Answer:
     clause, shown = squeeze_spaces(trim_edges(reading.clause)), squeeze_spaces(reading.answer)
     reply = f"{shown}。" if shown == clause else f"{shown}（原文：“{clause}”）"
     citations = [_citation(hits, reading.hit_index, reading.clause_start, reading.clause_end)]
-    return Answer(question, rewritten, reply, reading.answer, False, "extractive", hits, citations, elapsed)
+    return Answer(question, rewritten, reply, reading.answer, False, "extractive", hits, citations, elapsed,
+                  answer_span=_citation(hits, reading.hit_index, reading.start, reading.end))
 
 
 def build_messages(rewritten: str, hits: list[Hit], max_passages: int = 3) -> list[dict]:
@@ -228,5 +230,6 @@ def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
     stated = trim_edges(text)
     squeezed_span = squeeze_spaces(span_text)
     reply = (squeezed_span if re.sub(r"\s+", "", stated) in squeezed_span else stated) + "。"
-    return Answer(question, rewritten, reply, span_text, False, "generative", hits, [support], timings)
+    return Answer(question, rewritten, reply, span_text, False, "generative", hits, [support], timings,
+                  answer_span=_citation(hits, index, start, end))
 

@@ -183,7 +183,8 @@ class IndexStore:
         except Exception as exc:  # checksums passed, so this is a format bug or a foreign file
             raise CorruptIndexError(f"index in {folder} cannot be read ({exc}). "
                                     "Rebuild with: python -m qa index") from exc
-        if not (len(chunks) == len(vectors) == dense.size == lexical.size):
+        lexical_rows = lexical.size if chunks else 0  # bm25s keeps one placeholder row for an empty corpus
+        if not (len(chunks) == len(vectors) == dense.size == lexical_rows):
             raise CorruptIndexError(f"index in {folder} is inconsistent (chunk and vector counts differ). "
                                     "Rebuild with: python -m qa index")
         return CorpusIndex(manifest, documents, chunks, vectors, dense, lexical)

@@ -49,6 +49,22 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in EXTRACTORS)
 
 
+def document_ids(files: list[Path]) -> dict[str, str]:
+    """A unique doc id per file name: the safe stem, tagged with the type unless .txt
+    (报告.txt → 报告, 报告.pdf → 报告-pdf), numbered on any remaining clash."""
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    for path in files:
+        suffix = path.suffix.lower()
+        base = doc_id_for(path) + ("" if suffix == ".txt" else f"-{suffix[1:]}")
+        doc_id, n = base, 2
+        while doc_id in taken:
+            doc_id, n = f"{base}-{n}", n + 1
+        taken.add(doc_id)
+        ids[path.name] = doc_id
+    return ids
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -111,10 +127,12 @@ def sync_index(settings: Settings, encoder: Encoder, progress: bool = True) -> t
         records: list[DocumentRecord] = []
         chunk_groups: list[list[Chunk]] = []
         vector_groups: list[np.ndarray | None] = []
-        for path in corpus_files(settings.corpus_dir):
+        files = corpus_files(settings.corpus_dir)
+        ids = document_ids(files)
+        for path in files:
             sha = _sha256(path)
             old = old_by_file.get(path.name)
-            if old is not None and old.sha256 == sha:
+            if old is not None and old.sha256 == sha and old.doc_id == ids[path.name]:
                 rows = old_rows.get(old.doc_id, [])
                 records.append(old)
                 chunk_groups.append([previous.chunks[r] for r in rows])
@@ -122,7 +140,7 @@ def sync_index(settings: Settings, encoder: Encoder, progress: bool = True) -> t
                 report.reused.append(old.doc_id)
                 continue
             try:
-                doc = load_document(path, doc_id_for(path))
+                doc = load_document(path, ids[path.name])
             except IngestError as exc:
                 report.skipped[path.name] = str(exc)
                 log.warning("skipping %s: %s", path.name, exc)
@@ -198,13 +216,26 @@ def add_documents(settings: Settings, encoder: Encoder, paths: list[Path],
     for path in paths:
         path = Path(path)
         load_document(path)  # raises IngestError before anything is copied
-        target = settings.corpus_dir / safe_file_name(path.name)
-        if path.resolve() == target.resolve():
-            continue
+        target = _free_target(settings.corpus_dir, safe_file_name(path.name), path)
+        if target is None:
+            continue  # the same file is already in the corpus
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, target)
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
     return sync_index(settings, encoder, progress=progress)
+
+
+def _free_target(corpus_dir: Path, name: str, source: Path) -> Path | None:
+    """Where to store ``source`` without replacing another document (None: already there)."""
+    target, stem, suffix, n = corpus_dir / name, Path(name).stem, Path(name).suffix, 2
+    while target.exists():
+        if target.resolve() == source.resolve() or _sha256(target) == _sha256(source):
+            return None
+        target, n = corpus_dir / f"{stem}-{n}{suffix}", n + 1
+    return target
 
 
 def remove_document(settings: Settings, encoder: Encoder, doc_id: str,

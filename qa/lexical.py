@@ -54,7 +54,8 @@ class LexicalIndex:
         import bm25s
 
         bm25 = bm25s.BM25(method="lucene")
-        bm25.index([tokenize(t) for t in texts] or [[]], show_progress=False)
+        # bm25s cannot index nothing: an empty corpus gets one placeholder row no query matches
+        bm25.index([tokenize(t) for t in texts] or [["\x00empty"]], show_progress=False)
         return cls(bm25)
 
     def scores(self, queries: list[str]) -> np.ndarray:

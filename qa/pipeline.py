@@ -11,6 +11,7 @@ from embeddings.encoder import SentenceTransformerEncoder
 from qa.answering import Answer, extractive_answer, generative_answer
 from qa.followup import rewrite_followup
 from qa.index_store import CorpusIndex
+from qa.normalize import clean_question
 from qa.indexing import SyncReport, add_documents, open_index, remove_document, sync_index
 from qa.retrieval import RetrievalResult, Retriever
 from qa.settings import Settings, set_offline_environment
@@ -25,19 +26,24 @@ class Pipeline:
         self._index: CorpusIndex | None = None
         self._generator = None
         self._generator_error: str | None = None
-        self._lock = threading.RLock()
+        # Separate locks so that questions never wait on an upload being indexed or on the
+        # generator loading: readers use the current index object, builders swap in a new one.
+        self._load_lock = threading.Lock()
+        self._build_lock = threading.Lock()
+        self._generator_lock = threading.Lock()
 
     def warm_up(self) -> "Pipeline":
         """Load the encoder and the index (rebuilding a stale one if settings allow)."""
-        with self._lock:
-            if self._index is None:
-                self._index = open_index(self.settings, self.encoder)
+        if self._index is None:
+            with self._load_lock:
+                if self._index is None:
+                    self._index = open_index(self.settings, self.encoder)
         return self
 
     @property
     def index(self) -> CorpusIndex:
-        self.warm_up()
-        return self._index
+        """The current index (a consistent snapshot; builds replace it atomically)."""
+        return self._index if self._index is not None else self.warm_up()._index
 
     @property
     def retriever(self) -> Retriever:
@@ -50,7 +56,9 @@ class Pipeline:
     @property
     def generator(self):
         """The local generator, or None when it is not installed (reason in ``generator_error``)."""
-        with self._lock:
+        if self._generator is not None or self._generator_error is not None:
+            return self._generator
+        with self._generator_lock:
             if self._generator is None and self._generator_error is None:
                 try:
                     from qa.generator import load_generator
@@ -76,7 +84,7 @@ class Pipeline:
         mode = mode or self.settings.answering.mode
         if mode not in ("generative", "extractive"):
             raise ValueError(f"mode must be 'generative' or 'extractive', not {mode!r}")
-        standalone = rewrite_followup(question, history)
+        standalone = rewrite_followup(clean_question(question), history)
         result = self.retrieve(standalone, k=k or self.settings.answering.k)
         generator = self.generator if mode == "generative" else None
         if generator is None:
@@ -92,17 +100,17 @@ class Pipeline:
 
     def sync(self, progress: bool = True) -> SyncReport:
         """Re-index the corpus folder (only new or changed documents are embedded)."""
-        with self._lock:
+        with self._build_lock:
             self._index, report = sync_index(self.settings, self.encoder, progress=progress)
         return report
 
     def remove_document(self, doc_id: str) -> SyncReport:
-        with self._lock:
+        with self._build_lock:
             self._index, report = remove_document(self.settings, self.encoder, doc_id)
         return report
 
     def add_documents(self, paths: list[Path], progress: bool = True) -> SyncReport:
-        with self._lock:
+        with self._build_lock:
             self._index, report = add_documents(self.settings, self.encoder, paths, progress=progress)
         return report
 

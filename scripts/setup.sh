@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 # Debian packages: a C/C++ compiler and cmake (llama-cpp-python builds llama.cpp from
 # source), and headless Chromium with a Chinese font for the browser tests.
 missing=()
+python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 command -v g++ >/dev/null || missing+=(build-essential)
 command -v cmake >/dev/null || missing+=(cmake)
 command -v chromium >/dev/null || missing+=(chromium)

@@ -7,6 +7,8 @@ sources, citations, rewritten, timings_ms); bad questions return
 """
 from __future__ import annotations
 
+import logging
+
 import gradio as gr
 
 from qa.ingest import IngestError
@@ -25,23 +27,37 @@ CSS = """
 mark {background: #fde68a;}
 .notice {color: #444;}
 """
+log = logging.getLogger(__name__)
+SORRY = "抱歉，系统处理这个问题时出错了，请稍后再试或换个问法。"
+MODE_VALUES = ("generative", "extractive")
+MAX_SOURCES = 10
 MODES = [("生成式回答（本地大模型，较慢）", "generative"), ("快速摘录（直接引用原文，很快）", "extractive")]
 
 
 def _status_text(service: ChatService) -> str:
     status = service.status()
-    text = f"**状态：** {render.esc(status.message)}"
+    text = f"<div><b>状态：</b>{render.esc(status.message)}"
     if status.error:
-        text += f"\n\n错误：`{render.esc(status.error)}`"
-    return text
+        text += f"<br>错误：{render.esc(status.error)}"
+    return text + "</div>"
 
 
 def _documents_text(service: ChatService) -> str:
+    if not service.index_ready:
+        return "<div><b>已加载文档：</b>（索引加载中……）</div>"
     docs = service.documents()
-    if not docs:
-        return "**已加载文档：** （索引加载中……）"
-    lines = [f"- 《{render.esc(d['title'])}》 {render.esc(d['date'])}（{d['chunks']} 个片段）" for d in docs]
-    return "**已加载文档：**\n" + "\n".join(lines)
+    return render.documents_list(docs) if docs else "<div><b>已加载文档：</b>（没有文档，请在“文档”页上传）</div>"
+
+
+def _clean_history(history) -> list[dict]:
+    """API history as [{"question": str}, ...]; anything else is dropped."""
+    turns = []
+    for turn in history if isinstance(history, list) else []:
+        if isinstance(turn, dict) and isinstance(turn.get("question"), str):
+            turns.append({"question": turn["question"]})
+        elif isinstance(turn, str):
+            turns.append({"question": turn})
+    return turns[-10:]
 
 
 def _document_rows(service: ChatService) -> list[list]:
@@ -69,7 +85,9 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
         messages += [{"role": "user", "content": render.user_message(text)},
                      {"role": "assistant", "content": render.pending_message("")}]
         if not service.index_ready:
-            messages[-1]["content"] = render.notice_message("系统还在加载索引，请稍等片刻再提问。")
+            failed = service.status().error
+            messages[-1]["content"] = render.notice_message(
+                f"系统启动失败：{failed}" if failed else "系统还在加载索引，请稍等片刻再提问。")
             yield messages, "", turns
             return
         yield messages, "", turns
@@ -84,6 +102,11 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
                     answer = item
         except QuestionError as exc:
             messages[-1]["content"] = render.notice_message(str(exc))
+            yield messages, "", turns
+            return
+        except Exception:  # never leave a pending bubble or show a traceback
+            log.exception("answering %r failed", text)
+            messages[-1]["content"] = render.notice_message(SORRY)
             yield messages, "", turns
             return
         messages[-1]["content"] = render.answer_message(answer, titles(), int(k))
@@ -105,7 +128,11 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
             message = "✅ " + service.add_document(path, original_name=path.rsplit("/", 1)[-1])
         except IngestError as exc:
             message = f"❌ 未加入：{exc}（现有索引未改变）"
-        return message, _document_rows(service), gr.update(choices=[d["doc_id"] for d in service.documents()])
+        except Exception:
+            log.exception("upload of %s failed", path)
+            message = "❌ 未加入：处理文件时出错（现有索引未改变），请稍后再试。"
+        return (message, _document_rows(service), gr.update(choices=[d["doc_id"] for d in service.documents()]),
+                _documents_text(service))
 
     def remove(doc_id):
         if not doc_id:
@@ -114,8 +141,11 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
             message = "✅ " + service.remove_document(doc_id)
         except IngestError as exc:
             message = f"❌ {exc}"
-        return message, _document_rows(service), gr.update(choices=[d["doc_id"] for d in service.documents()],
-                                                           value=None)
+        except Exception:
+            log.exception("removing %s failed", doc_id)
+            message = "❌ 移除时出错，请稍后再试。"
+        return (message, _document_rows(service), gr.update(choices=[d["doc_id"] for d in service.documents()],
+                                                            value=None), _documents_text(service))
 
     def refresh():
         ready = service.status().ready or service.status().error is not None
@@ -124,16 +154,28 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
 
     def api_ask(question: str, history: list | None = None, mode: str = "generative", k: int = 5) -> dict:
         """Answer a question over the loaded documents; returns the answer object as JSON."""
-        try:
-            return service.ask(question, history=history, mode=mode, k=int(k)).to_dict()
-        except QuestionError as exc:
-            return {"error": str(exc), "refused": True, "answer": None, "reply": str(exc), "sources": [],
+        def failure(message: str) -> dict:
+            return {"error": message, "refused": True, "answer": None, "reply": message, "sources": [],
                     "citations": []}
 
-    with gr.Blocks(title="政府工作报告问答") as demo:
+        if mode not in MODE_VALUES:
+            return failure(f"mode 只能是 {' 或 '.join(MODE_VALUES)}。")
+        try:
+            k = min(max(int(k), 1), MAX_SOURCES)
+        except (TypeError, ValueError):
+            return failure(f"k 必须是 1 到 {MAX_SOURCES} 的整数。")
+        try:
+            return service.ask(question, history=_clean_history(history), mode=mode, k=k).to_dict()
+        except QuestionError as exc:
+            return failure(str(exc))
+        except Exception:
+            log.exception("api ask %r failed", question)
+            return failure(SORRY)
+
+    with gr.Blocks(title="政府工作报告问答", analytics_enabled=False) as demo:
         gr.Markdown("# 政府工作报告问答\n用日常语言提问，回答都注明出处；报告里没有的内容会如实告诉您。")
-        status = gr.Markdown(_status_text(service), elem_id="status")
-        documents = gr.Markdown(_documents_text(service), elem_id="documents")
+        status = gr.HTML(_status_text(service), elem_id="status")
+        documents = gr.HTML(_documents_text(service), elem_id="documents")
         timer = gr.Timer(1.5)
         turns = gr.State([])
         with gr.Tab("问答"):
@@ -170,8 +212,9 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
                 respond, ask_inputs, ask_outputs, api_visibility="private")
         clear.click(lambda: ([], "", []), None, [chatbot, question, turns], api_visibility="private")
         chatbot.like(on_like, [turns], None, api_visibility="private")
-        upload_box.upload(upload, upload_box, [upload_status, table, to_remove], api_name="upload")
-        remove_button.click(remove, to_remove, [upload_status, table, to_remove], api_visibility="private")
+        upload_box.upload(upload, upload_box, [upload_status, table, to_remove, documents], api_name="upload")
+        remove_button.click(remove, to_remove, [upload_status, table, to_remove, documents],
+                            api_visibility="private")
         timer.tick(refresh, None, [status, documents, table, to_remove, timer], api_visibility="private")
         gr.api(api_ask, api_name="ask")
     return demo

@@ -6,7 +6,6 @@ from html import escape
 
 from qa.answering import Answer
 from qa.chunking import squeeze_spaces
-from qa.grounding import locate
 
 MAX_SHOWN_QUESTION = 300
 
@@ -16,8 +15,15 @@ def esc(text: str) -> str:
 
 
 def user_message(question: str) -> str:
+    """The citizen's words as an HTML block: escaped, and never read as Markdown (no remote images)."""
     shown = question if len(question) <= MAX_SHOWN_QUESTION else question[:MAX_SHOWN_QUESTION] + "……"
-    return esc(shown)
+    return f'<div class="question">{esc(shown)}</div>'
+
+
+def documents_list(documents: list[dict]) -> str:
+    """The loaded documents as an HTML block (titles come from uploaded files: escaped)."""
+    items = "".join(f"<li>《{esc(d['title'])}》 {esc(d['date'])}（{d['chunks']} 个片段）</li>" for d in documents)
+    return f"<div><b>已加载文档：</b><ul>{items}</ul></div>"
 
 
 def pending_message(partial: str) -> str:
@@ -35,12 +41,11 @@ def _source_block(answer: Answer, index: int, titles: dict[str, str]) -> str:
     chunk = hit.chunk
     start = end = None
     cited = [c for c in answer.citations if c.source == index]
-    if cited and answer.answer:
-        found = locate(answer.answer, chunk.text)
-        if found:
-            start, end = found
-        else:
-            start, end = cited[0].start - chunk.start, cited[0].end - chunk.start
+    span = answer.answer_span
+    if span is not None and span.source == index:
+        start, end = span.start - chunk.start, span.end - chunk.start
+    elif cited:
+        start, end = cited[0].start - chunk.start, cited[0].end - chunk.start
     title = titles.get(chunk.doc_id, chunk.doc_id)
     where = " › ".join([f"《{title}》", *chunk.section]) if chunk.section else f"《{title}》"
     marker = "📌 " if cited else ""

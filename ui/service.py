@@ -19,7 +19,7 @@ from typing import Iterator
 
 from qa.answering import Answer
 from qa.indexing import safe_file_name
-from qa.ingest import MAX_FILE_BYTES, IngestError, load_document
+from qa.ingest import MAX_FILE_BYTES, IngestError
 from qa.normalize import QuestionError
 from qa.pipeline import Pipeline
 
@@ -57,7 +57,6 @@ class ChatService:
         self.use_generator = use_generator
         self._status = Status(False, "正在启动……")
         self._documents_lock = threading.Lock()
-        self._ready = threading.Event()
 
     # -- start-up -------------------------------------------------------------------------
     def start(self) -> None:
@@ -77,14 +76,9 @@ class ChatService:
             self._status = Status(True, message)
         except Exception as exc:  # shown on the page instead of crashing the server
             self._status = Status(False, "启动失败。", f"{type(exc).__name__}: {exc}")
-        finally:
-            self._ready.set()
 
     def status(self) -> Status:
         return self._status
-
-    def wait_ready(self, timeout: float | None = None) -> bool:
-        return self._ready.wait(timeout)
 
     @property
     def index_ready(self) -> bool:
@@ -138,10 +132,12 @@ class ChatService:
         if staged != Path(path):
             staged.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, staged)
-        document = load_document(staged)  # IngestError before anything changes
-        with self._documents_lock:
+        with self._documents_lock:  # add_documents validates the file before anything changes
             report = self.pipeline.add_documents([staged], progress=True)  # tqdm, shown by the UI
-        return f"已加入《{document.title}》：{report.chunks} 个片段在索引中，用时 {report.seconds:.1f} 秒。"
+        if not report.embedded:
+            return "这个文件已经在文档库中，无需重复加入。"
+        title = self.pipeline.index.documents[report.embedded[-1]].title
+        return f"已加入《{title}》：索引共 {report.chunks} 个片段，用时 {report.seconds:.1f} 秒。"
 
     def remove_document(self, doc_id: str) -> str:
         with self._documents_lock:

@@ -126,3 +126,38 @@ def test_old_versions_are_collected(settings):
     assert json.loads((IndexStore(settings.index_dir).current_dir() / "manifest.json").read_text())
     assert os.path.exists(settings.index_dir / "CURRENT")
     shutil.rmtree(settings.index_dir)
+
+
+def test_same_stem_files_get_distinct_ids_and_chunks_do_not_multiply(settings, tmp_path):
+    encoder = HashingEncoder()
+    for name in ("报告.txt", "报告.md", "a b.txt", "a-b.txt"):
+        (settings.corpus_dir / name).write_text(f"{name}\n\n{name}的正文内容。\n", encoding="utf-8")
+    first, _ = sync_index(settings, encoder, progress=False)
+    second, report = sync_index(settings, encoder, progress=False)
+    assert len(first.documents) == len(second.documents) == 5
+    assert len(second.chunks) == len(first.chunks) and not report.embedded
+    assert len({c.chunk_id for c in second.chunks}) == len(second.chunks)
+
+
+def test_upload_never_replaces_an_existing_document(settings, tmp_path):
+    encoder = HashingEncoder()
+    sync_index(settings, encoder, progress=False)
+    shipped = settings.corpus_dir / "qiqihar-2022-government-work-report.txt"
+    original = shipped.read_bytes()
+    upload = tmp_path / shipped.name
+    upload.write_text("同名的另一份文件\n\n内容不同。\n", encoding="utf-8")
+    index, _ = add_documents(settings, encoder, [upload], progress=False)
+    assert shipped.read_bytes() == original and len(index.documents) == 2
+    index, report = add_documents(settings, encoder, [upload], progress=False)  # same bytes again: no copy
+    assert len(index.documents) == 2 and not report.embedded
+
+
+def test_empty_corpus_gives_a_usable_empty_index(settings):
+    from qa.retrieval import Retriever
+
+    for path in settings.corpus_dir.iterdir():
+        path.unlink()
+    index, _ = sync_index(settings, HashingEncoder(), progress=False)
+    loaded = IndexStore(settings.index_dir).load()
+    assert loaded.chunks == [] and staleness(loaded.manifest, settings) == []
+    assert Retriever(index, HashingEncoder(), settings.retrieval).retrieve("今年目标").hits == []

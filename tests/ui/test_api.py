@@ -44,14 +44,14 @@ def test_follow_up_uses_history(client):
 def test_upload_then_ask_about_it(client, ui_server, tmp_path):
     doc = tmp_path / "县报告.md"
     doc.write_text("# 某县2022年政府工作报告\n\n## 一、今年目标\n\n全县新建乡村图书馆37座。\n", encoding="utf-8")
-    status, rows, _ = client.predict(handle_file(str(doc)), api_name="/upload")
+    status, rows, _, _ = client.predict(handle_file(str(doc)), api_name="/upload")
     assert status.startswith("✅")
     result = client.predict("全县新建乡村图书馆多少座？", None, "extractive", 5, api_name="/ask")
     assert result["answer"] == "37座"
     assert result["sources"][0]["doc"] != "qiqihar-2022-government-work-report"
     bad = tmp_path / "坏.pdf"
     bad.write_bytes(b"not a pdf at all")
-    status, _, _ = client.predict(handle_file(str(bad)), api_name="/upload")
+    status, *_ = client.predict(handle_file(str(bad)), api_name="/upload")
     assert status.startswith("❌")
     assert (ui_server[1] / "corpus").exists() and not any(p.suffix == ".pdf" for p in (ui_server[1] / "corpus").iterdir())
 
