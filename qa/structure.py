@@ -134,7 +134,8 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
             paragraphs.append(Paragraph(len(paragraphs), start, end, line, "meta", ("文档信息",)))
             continue
         if title is None and not paragraphs and len(key) <= 80 and not line.endswith("。"):
-            title, title_key = line, key
+            heading = MD_HEADING.match(line)
+            title, title_key = (heading[2] if heading else line), key
             date = date or _iso(DATE_CN.search(line))
             paragraphs.append(Paragraph(len(paragraphs), start, end, line, "meta", ("文档信息",)))
             continue

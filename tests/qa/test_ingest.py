@@ -132,6 +132,7 @@ def test_html_and_markdown(tmp_path):
     assert doc.title == "某市政府工作报告"
     assert "全年新增就业5万人。" in texts and not any("alert" in t or "责任编辑" in t for t in texts)
     md = parse_document("# 报告\n\n## 一、回顾\n\n去年增长5%。\n", "md")
+    assert md.title == "报告"
     body = [p for p in md.paragraphs if p.kind == "body"]
     assert body[0].section == ("报告", "一、回顾") or body[0].section[-1] == "一、回顾"
 

@@ -119,7 +119,8 @@ def test_thumbs_up_is_logged_with_question_and_sources(page, ui_server):
     feedback = ui_server[1] / "feedback" / "feedback.jsonl"
     before = feedback.read_text(encoding="utf-8").count("\n") if feedback.exists() else 0
     page.locator(BOT).first.hover()
-    page.locator(BOT).first.get_by_role("button", name=re.compile("like", re.I)).first.click()
+    # the first answer's 👍 (labelled 赞 in a zh-CN browser)
+    page.locator("#chat").get_by_role("button", name=re.compile(r"^(赞|like)$", re.I)).first.click()
     expect(page.get_by_text("谢谢反馈")).to_be_visible(timeout=SLOW_MS)
     lines = feedback.read_text(encoding="utf-8").splitlines()
     assert len(lines) == before + 1
