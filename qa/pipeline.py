@@ -84,7 +84,8 @@ class Pipeline:
         mode = mode or self.settings.answering.mode
         if mode not in ("generative", "extractive"):
             raise ValueError(f"mode must be 'generative' or 'extractive', not {mode!r}")
-        standalone = rewrite_followup(clean_question(question), history)
+        question = clean_question(question)
+        standalone = rewrite_followup(question, history)
         result = self.retrieve(standalone, k=k or self.settings.answering.k)
         generator = self.generator if mode == "generative" else None
         if generator is None:
