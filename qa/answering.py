@@ -218,8 +218,9 @@ def generative_answer(question: str, rewritten: str, hits: list[Hit], generator,
         return fall_back(f"no source span for {text!r}")
     index, start, end = aligned
     hit = hits[index]
-    if ungrounded_numbers(text, hit.chunk.text, rewritten):
-        return fall_back(f"numbers not in the source: {ungrounded_numbers(text, hit.chunk.text, rewritten)}")
+    invented = ungrounded_numbers(text, hit.chunk.text, rewritten)
+    if invented:
+        return fall_back(f"numbers not in the source: {invented}")
     if period_conflict(rewritten, hit.chunk.period):
         return Answer(question, rewritten, refusal_reply(rewritten), None, True, "generative", hits,
                       timings=timings, note=f"period mismatch ({hit.chunk.period})")

@@ -20,7 +20,6 @@ from typing import Iterator
 from qa.answering import Answer
 from qa.indexing import safe_file_name
 from qa.ingest import MAX_FILE_BYTES, IngestError
-from qa.normalize import QuestionError
 from qa.pipeline import Pipeline
 
 
@@ -154,6 +153,3 @@ class ChatService:
                               "answer": answer.get("answer"), "refused": answer.get("refused"),
                               "sources": [{k: s.get(k) for k in ("doc", "section", "start", "end")}
                                           for s in answer.get("sources", [])]})
-
-
-__all__ = ["ChatService", "FeedbackLog", "QuestionError", "Status"]

@@ -56,24 +56,6 @@ def test_upload_then_ask_about_it(client, ui_server, tmp_path):
     assert (ui_server[1] / "corpus").exists() and not any(p.suffix == ".pdf" for p in (ui_server[1] / "corpus").iterdir())
 
 
-def test_concurrent_clients_are_all_served(ui_server):
-    results, errors = [], []
-
-    def worker():
-        try:
-            c = Client(ui_server[0], verbose=False)
-            results.append(c.predict("过去五年贫困人口脱贫了多少？", None, "extractive", 3, api_name="/ask"))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not errors and len(results) == 6 and all(r["answer"] for r in results)
-
-
 def test_feedback_log_keeps_lines_whole_under_concurrency(tmp_path):
     log = FeedbackLog(tmp_path / "feedback.jsonl")
 
