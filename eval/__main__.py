@@ -1,6 +1,7 @@
 """``python -m eval predict --qa QA.jsonl --out PREDS.jsonl [--mode retrieve]`` and
 ``python -m eval score --qa QA.jsonl --pred PREDS.jsonl [--json]`` and
 ``python -m eval bench [--qa QA.jsonl] [--out reports/latest] [--quick] [--modes ...] [--sizes 1,10,100]``."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,15 +19,14 @@ def cmd_predict(args) -> int:
     from qa.pipeline import Pipeline
     from qa.settings import Settings
 
-    settings = Settings.from_env(corpus_dir=args.corpus, index_dir=args.index_dir)
-    if args.context:
-        from dataclasses import replace
-        settings = settings.replace(answering=replace(settings.answering, context_passages=args.context))
+    corpus = metrics.combined_corpus(args.corpus) if args.corpus else None
+    index_dir = args.index_dir or (metrics.eval_index_dir(corpus) if corpus else None)
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=index_dir)
     if args.fusion:
         from dataclasses import replace
+
         settings = settings.replace(retrieval=replace(settings.retrieval, fusion=args.fusion))
-    n = run(Pipeline(settings), Path(args.qa), Path(args.out), mode=args.mode, k=args.k,
-            retrieval=args.retrieval)
+    n = run(Pipeline(settings), Path(args.qa), Path(args.out), mode=args.mode, k=args.k, retrieval=args.retrieval)
     print(f"wrote {n} predictions to {args.out}", file=sys.stderr)
     return 0
 
@@ -44,13 +44,39 @@ def cmd_bench(args) -> int:
     modes = tuple(m for m in (args.modes or ("extractive" if args.quick else "extractive,generative")).split(",") if m)
     if set(modes) - {"extractive", "generative"}:
         raise ValueError(f"--modes takes extractive and/or generative, not {args.modes!r}")
-    options = BenchOptions(qa=Path(args.qa), out=Path(args.out), modes=modes, quick=args.quick,
-                           sizes=tuple(int(s) for s in args.sizes.split(",") if s),
-                           limit=args.questions or (QUICK_QUESTIONS if args.quick else None),
-                           corpus=Path(args.corpus) if args.corpus else None)
-    for name, path in write_all(run_bench(options), options.out).items():
+    if args.peer and "generative" not in modes:
+        raise ValueError("--peer compares with the project's generative run: add generative to --modes")
+    options = BenchOptions(
+        qa=Path(args.qa),
+        out=Path(args.out),
+        modes=modes,
+        quick=args.quick,
+        sizes=tuple(int(s) for s in args.sizes.split(",") if s),
+        limit=args.questions or (QUICK_QUESTIONS if args.quick else None),
+        corpus=Path(args.corpus) if args.corpus else None,
+        peer_python=Path(args.peer) if args.peer else None,
+        peer_script=Path(args.peer_script) if args.peer_script else None,
+        kernels=not args.quick if args.kernels is None else args.kernels,
+        wheel_cache=Path(args.wheel_cache) if args.wheel_cache else None,
+        milvus=args.milvus,
+        load_seconds=args.load_seconds,
+    )
+    results = run_bench(options)
+    comparison = (results.get("peer") or {}).get("comparison")
+    if comparison:
+        print(
+            f"generative p50 / peer p50: {comparison['ratio_p50']} (target <= {comparison['target']}); p95 "
+            f"{comparison['project']['p95']} ms vs peer {comparison['peer']['p95']} ms"
+        )
+    for name, path in write_all(results, options.out).items():
         print(f"{name}: {path}")
     return 0
+
+
+def cmd_calibrate(args) -> int:
+    from eval.calibrate import main as calibrate_main
+
+    return calibrate_main(args)
 
 
 def cmd_load(args) -> int:
@@ -68,9 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     predict.add_argument("--mode", default="retrieve", choices=["retrieve", "extractive", "generative"])
     predict.add_argument("--retrieval", default="hybrid", choices=["hybrid", "dense", "lexical"])
     predict.add_argument("--fusion", choices=["rrf", "score"], help="override the fusion method")
-    predict.add_argument("--context", type=int, help="passages given to the generator (default 3)")
     predict.add_argument("-k", type=int, default=10, help="sources per question (at least 10)")
-    predict.add_argument("--corpus")
+    predict.add_argument("--corpus", nargs="+", help="corpus folder(s); several are indexed together")
     predict.add_argument("--index-dir")
     predict.set_defaults(func=cmd_predict)
     score = sub.add_parser("score", help="score predictions against a QA file")
@@ -79,19 +104,65 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("--json", action="store_true")
     score.set_defaults(func=cmd_score)
     bench = sub.add_parser("bench", help="measure build time, latency, memory, scaling and quality")
-    bench.add_argument("--qa", default=str(OWN_QA), help="QA file (default: the project's own set)")
+    bench_qa = OWN_QA if OWN_QA.exists() else OWN_QA.with_name("report_test.jsonl")
+    bench.add_argument("--qa", default=str(bench_qa), help=f"QA file (default: {bench_qa.name})")
     bench.add_argument("--out", default="reports/latest")
     bench.add_argument("--quick", action="store_true", help="5 questions; generative only if --modes names it")
     bench.add_argument("--modes", help="comma-separated: extractive,generative (default both; --quick: extractive)")
     bench.add_argument("--sizes", default="1,10,100", help="corpus growth factors (default 1,10,100)")
     bench.add_argument("--questions", type=int, help="use this many questions (round-robin over types)")
     bench.add_argument("--corpus", help="corpus folder to index (default data/corpus)")
+    from eval.bench_peer import DEFAULT_PEER_PYTHON, DEFAULT_PEER_SCRIPT
+
+    bench.add_argument(
+        "--peer",
+        nargs="?",
+        const=str(DEFAULT_PEER_PYTHON),
+        metavar="PEER_PYTHON",
+        help=f"also run the LangChain peer right after the generative run, with this python "
+        f"(default {DEFAULT_PEER_PYTHON}); needs generative in --modes",
+    )
+    bench.add_argument("--peer-script", help=f"the peer script (default {DEFAULT_PEER_SCRIPT})")
+    bench.add_argument(
+        "--kernels",
+        action=argparse.BooleanOptionalAction,
+        help="prompt/decode speed of every cached llama-cpp-python kernel variant (default: on unless --quick)",
+    )
+    bench.add_argument("--wheel-cache", help="the llama-cpp-python wheel cache (default as scripts/setup.sh)")
+    bench.add_argument(
+        "--milvus",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the Milvus store (milvus-lite) in the corpus-growth table (default: on)",
+    )
+    bench.add_argument(
+        "--load-seconds",
+        type=float,
+        help="also a mixed load (10 users, 30%% generative) against a launched server for this long",
+    )
     bench.set_defaults(func=cmd_bench)
+    calibrate = sub.add_parser("calibrate", help="fit the answer layer's weights and thresholds on tuning splits")
+    calibrate.add_argument(
+        "--set",
+        action="append",
+        required=True,
+        metavar="QA.jsonl=CORPUS_DIR",
+        help="a tuning QA file and the corpus folder it is about (repeat)",
+    )
+    calibrate.add_argument("--cache", help="JSONL cache of generated answers (re-fits skip the generator)")
+    calibrate.add_argument("--no-generator", action="store_true", help="fit the extractive reader only")
+    calibrate.set_defaults(func=cmd_calibrate)
     load = sub.add_parser("load", help="concurrent gradio_client users against a (launched) server")
     load.add_argument("--url", help="a running server on loopback (default: launch one)")
     load.add_argument("--users", type=int, default=20)
     load.add_argument("--seconds", type=float, default=120)
     load.add_argument("--mode", choices=["extractive", "generative"], default="extractive")
+    load.add_argument(
+        "--generative-share",
+        type=float,
+        default=0.0,
+        help="a mixed load: this share of requests is generative, the rest extractive (e.g. 0.3)",
+    )
     load.add_argument("--qa", help="questions to ask (default: the project's QA set)")
     load.add_argument("--json", action="store_true")
     load.set_defaults(func=cmd_load)

@@ -1,15 +1,19 @@
-"""``python -m eval bench``: measure this machine's build time, per-stage latency, memory,
-search scaling and answer quality in one run; write ``report.md``, ``bench.json`` and plots.
+"""``python -m eval bench``: measure this machine's build time, per-stage latency, answer
+paths, time to first visible content, memory, search scaling (FAISS flat/HNSW, BM25, Milvus),
+answer quality, and optionally the LangChain peer, llama.cpp kernel variants and a mixed load,
+in one run; write ``report.md``, ``bench.json`` and plots.
 
 Contracts:
 * every time in the results is in milliseconds unless its key ends in ``_s`` (seconds);
 * :func:`run_bench` returns a JSON-serializable dict; :mod:`eval.bench_plots` writes it out
   (plots, ``report.md``, ``bench.json``);
-* the pure helpers (here :func:`pick_questions`, in :mod:`eval.scaling` the statistics and
-  corpus-growth measurements) load no model.
+* the pure helpers (here :func:`pick_questions`; :mod:`eval.bench_speed`, :mod:`eval.bench_peer`,
+  :mod:`eval.bench_kernels` and :mod:`eval.scaling` have theirs) load no model.
 """
+
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -18,16 +22,22 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Sequence
 
-from eval.scaling import GROWTH_NOISE, dense_growth, lexical_growth, summarize
+from eval.bench_speed import answer_f1, answer_path, counting_prompts, speed_summary, timed_ask
+from eval.scaling import GROWTH_NOISE, dense_growth, lexical_growth, milvus_growth, summarize
 
-RETRIEVAL_STAGES = ("normalize", "embed", "dense_search", "lexical_search", "fuse")
-ANSWER_STAGES = {"extractive": ("read",), "generative": ("read", "generate", "prefill", "decode")}
+RETRIEVAL_STAGES = ("rewrite", "normalize", "embed", "search")
+ANSWER_STAGES = {
+    "extractive": ("evidence", "read"),
+    "generative": ("evidence", "read", "prefill", "decode", "cite"),
+}
 QUICK_QUESTIONS = 5
+MEMORY_TARGET_MB = 3 * 1024  # peak RSS with the generator loaded should stay under 3 GiB
+LOAD_USERS, LOAD_GENERATIVE_SHARE = 10, 0.3
 
 
 @dataclass(frozen=True)
@@ -40,9 +50,16 @@ class BenchOptions:
     corpus: Path | None = None
     repeats: int = 3  # timed searches per query in the growth test
     quick: bool = False
+    peer_python: Path | None = None  # run the LangChain peer with this python (None: no peer)
+    peer_script: Path | None = None  # default: eval.bench_peer.DEFAULT_PEER_SCRIPT
+    kernels: bool = False  # measure every cached llama-cpp-python kernel variant
+    wheel_cache: Path | None = None  # default: eval.bench_kernels.wheel_cache()
+    milvus: bool = True  # the Milvus store (milvus-lite) in the corpus-growth table
+    load_seconds: float | None = None  # a mixed load against a launched server for this long
 
 
 # ---------------------------------------------------------------- pure helpers
+
 
 def pick_questions(rows: list[dict], limit: int | None) -> list[dict]:
     """All rows, or ``limit`` of them taken round-robin over question types (file order within a type)."""
@@ -64,24 +81,27 @@ def memory_snapshot() -> dict:
     so never below the current RSS), in MiB."""
     import psutil
 
-    rss = psutil.Process().memory_info().rss / 2 ** 20
+    rss = psutil.Process().memory_info().rss / 2**20
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     return {"rss_mb": round(rss, 1), "peak_mb": round(max(peak, rss), 1)}
 
 
 def machine_info() -> dict:
     cpu_model = ""
-    try:
-        cpu_model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="utf-8")
-                          if line.startswith("model name")), "")
-    except OSError:
-        pass
-    return {"cpus": len(os.sched_getaffinity(0)), "cpu_model": cpu_model, "platform": platform.platform(),
-            "python": platform.python_version(), "date": datetime.now().isoformat(timespec="seconds"),
-            "loadavg": [round(x, 2) for x in os.getloadavg()]}
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        cpu_model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
+    return {
+        "cpus": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu_model,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 # ---------------------------------------------------------------- measurements (load models)
+
 
 class _TimedEncoder:
     """Forwards to an encoder, adding up the seconds spent in ``encode_passages``."""
@@ -104,7 +124,7 @@ def measure_build(settings) -> tuple[object, dict]:
     """Load the embedding model, build the corpus index from scratch into ``settings.index_dir``,
     open it in a Pipeline; returns (warm pipeline, build numbers)."""
     from embeddings.encoder import SentenceTransformerEncoder
-    from qa.indexing import sync_index
+    from qa.index.building import sync_index
     from qa.pipeline import Pipeline
 
     encoder = SentenceTransformerEncoder(settings.embedding_model, settings.model_dir, settings.embedding_batch_size)
@@ -116,67 +136,65 @@ def measure_build(settings) -> tuple[object, dict]:
     pipeline = Pipeline(settings, encoder=encoder)
     t0 = time.perf_counter()
     pipeline.warm_up()
-    return pipeline, {"model_load_s": round(model_load_s, 3), "seconds": round(report.seconds, 3),
-                      "embed_s": round(timed.passage_s, 3), "chunks": report.chunks,
-                      "documents": len(index.documents), "index_load_s": round(time.perf_counter() - t0, 3),
-                      "chunks_per_s": round(report.chunks / report.seconds, 2) if report.seconds else None}
+    return pipeline, {
+        "model_load_s": round(model_load_s, 3),
+        "seconds": round(report.seconds, 3),
+        "embed_s": round(timed.passage_s, 3),
+        "chunks": report.chunks,
+        "documents": len(index.documents),
+        "index_load_s": round(time.perf_counter() - t0, 3),
+        "chunks_per_s": round(report.chunks / report.seconds, 2) if report.seconds else None,
+    }
 
 
 def thread_counts() -> dict:
     """Threads the query path may use: torch intra-op (encoder), FAISS OpenMP, and $OMP_NUM_THREADS."""
     torch, faiss = sys.modules.get("torch"), sys.modules.get("faiss")
-    return {"torch_threads": int(torch.get_num_threads()) if torch is not None else None,
-            "faiss_threads": int(faiss.omp_get_max_threads()) if faiss is not None else None,
-            "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS")}
+    return {
+        "torch_threads": int(torch.get_num_threads()) if torch is not None else None,
+        "faiss_threads": int(faiss.omp_get_max_threads()) if faiss is not None else None,
+        "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS"),
+    }
 
 
-def timed_ask(pipeline, question: str, mode: str) -> tuple[dict, float, str]:
-    """(stage timings ms, end-to-end ms, timing source) for one ``pipeline.ask``.
-
-    When the answer has no ``prefill``/``decode`` timings they are derived from the stream:
-    decode = first streamed piece → ask returned, prefill = generate − decode (source "stream").
-    """
-    first: list[float] = []
-
-    def on_token(_piece: str) -> None:
-        if not first:
-            first.append(time.perf_counter())
-
-    t0 = time.perf_counter()
-    answer = pipeline.ask(question, mode=mode, on_token=on_token)
-    end = time.perf_counter()
-    timings, source = dict(answer.timings), "answer"
-    if "generate" in timings and "prefill" not in timings:
-        decode = min((end - first[0]) * 1000 if first else 0.0, timings["generate"])
-        timings.update(decode=decode, prefill=timings["generate"] - decode)
-        source = "stream"
-    return timings, (end - t0) * 1000, source
-
-
-def measure_latency(pipeline, questions: list[str], mode: str) -> dict:
-    """Per-stage and end-to-end p50/p95 over the questions (one untimed warm-up ask first)."""
-    from qa.normalize import QuestionError
+def measure_latency(pipeline, rows: list[dict], mode: str) -> dict:
+    """Per-stage and end-to-end p50/p95 over the questions (one untimed warm-up ask first), plus
+    per question: which path answered, F1 against the QA file's answers, prompt tokens (local
+    GGUF only) and the first ``on_draft`` / ``on_token`` times (see :mod:`eval.bench_speed`)."""
+    from qa.search.normalize import QuestionError
 
     samples: dict[str, list[float]] = defaultdict(list)
-    e2e, sources, errors = [], set(), 0
-    for number, question in enumerate(questions[:1] + questions):  # the first ask is a warm-up
-        try:
-            timings, total, source = timed_ask(pipeline, question, mode)
-        except QuestionError:
-            errors += number > 0
-            continue
-        if number == 0:
-            continue
-        e2e.append(total)
-        for stage, ms in timings.items():
-            samples[stage].append(ms)
-        if "generate" in timings:
-            sources.add(source)
+    records, errors = [], 0
+    generator = pipeline.generator if mode == "generative" else None
+    with counting_prompts(generator) as counts:
+        for number, row in enumerate(rows[:1] + rows):  # the first ask is a warm-up
+            try:
+                timings, record = timed_ask(pipeline, row["question"], mode, counts)
+            except QuestionError:
+                errors += number > 0
+                continue
+            if number == 0:
+                continue
+            for stage, ms in timings.items():
+                samples[stage].append(ms)
+            golds = row.get("answers") or []
+            path = answer_path(record.pop("note"), record["refused"])
+            record.update(path=path, f1=answer_f1(record.pop("answer"), record["refused"], golds))
+            record["timings"] = {stage: round(ms, 2) for stage, ms in timings.items()}
+            records.append({"id": row.get("id"), **record})
     order = RETRIEVAL_STAGES + ANSWER_STAGES[mode]
-    stages = {s: summarize(samples[s]) for s in order if samples.get(s)}
-    out = {"stages": stages, "end_to_end": summarize(e2e), "errors": errors}
+    order += tuple(sorted(set(samples) - set(order)))  # stages this list does not know yet
+    out = {
+        "stages": {s: summarize(samples[s]) for s in order if samples.get(s)},
+        "end_to_end": summarize([r["ms"] for r in records]),
+        "errors": errors,
+        "speed": speed_summary(records),
+        "per_question": records,
+    }
     if mode == "generative":
-        out["timing_source"] = ",".join(sorted(sources)) or "none (generator unavailable)"
+        out["generator"] = getattr(generator, "name", None) or f"unavailable ({pipeline.generator_error})"
+        out["timing_source"] = "answer" if samples.get("prefill") else "none (no generator answers)"
+        out["generated_end_to_end"] = summarize([r["ms"] for r in records if "prefill" in r["timings"]])
     return out
 
 
@@ -208,35 +226,93 @@ def measure_generator(pipeline) -> dict:
     """Load the generator (time it) and take the memory snapshot with it loaded."""
     t0 = time.perf_counter()
     loaded = pipeline.generator is not None
-    return {"generator_load_s": round(time.perf_counter() - t0, 3), "generator_error": pipeline.generator_error,
-            "with_generator": memory_snapshot() if loaded else None}
+    return {
+        "generator_load_s": round(time.perf_counter() - t0, 3),
+        "generator_error": pipeline.generator_error,
+        "with_generator": memory_snapshot() if loaded else None,
+    }
 
 
-def measure_growth(pipeline, questions: list[str], sizes: Sequence[int], repeats: int) -> dict:
-    """Dense (flat, hnsw) and BM25 search as the pipeline's corpus is replicated ``sizes`` times."""
-    from qa.normalize import normalize_query
+def measure_growth(pipeline, questions: list[str], sizes: Sequence[int], repeats: int, milvus_db: Path | None) -> dict:
+    """Dense (FAISS flat, hnsw), BM25 and, with ``milvus_db``, Milvus (milvus-lite on that new
+    ``.db``) search as the pipeline's corpus is replicated ``sizes`` times. Needs the local
+    store's vectors and chunks (``rows`` is empty with a ``note`` otherwise)."""
+    from qa.search.normalize import normalize_query
 
-    index, candidates = pipeline.index, pipeline.settings.retrieval.candidates
+    index, settings = pipeline.index, pipeline.settings
+    candidates = settings.retrieval.candidates
+    out = {"queries": len(questions), "k": 10, "candidates": candidates, "noise": GROWTH_NOISE, "repeats": repeats}
+    if not hasattr(index, "vectors"):
+        return {**out, "rows": [], "note": "corpus growth replicates the local store's vectors; this run used Milvus"}
     queries = [normalize_query(q, index.reference_date) for q in questions]
     vectors = pipeline.encoder.encode_queries([q.rewritten for q in queries])
+    texts = [(q.rewritten, *q.variants) for q in queries]
     rows = dense_growth(index.vectors, vectors, sizes, candidates=candidates, repeats=repeats)
-    rows += lexical_growth([c.embed_text for c in index.chunks], [(q.rewritten, *q.variants) for q in queries],
-                           sizes, candidates, repeats)
-    return {"queries": len(queries), "k": 10, "candidates": candidates, "noise": GROWTH_NOISE,
-            "repeats": repeats, "rows": rows}
+    rows += lexical_growth([c.embed_text for c in index.chunks], texts, sizes, candidates, repeats)
+    if milvus_db is not None:
+        from qa.index.milvus import connect
+
+        retrieval = replace(settings.retrieval, store="milvus", milvus_uri=str(milvus_db))
+        started = time.perf_counter()
+        try:
+            client = connect(settings.replace(retrieval=retrieval))
+            try:
+                rows += milvus_growth(
+                    client, index.chunks, index.documents, index.vectors, vectors, texts, sizes, settings.retrieval,
+                    candidates=candidates, repeats=repeats,
+                )  # fmt: skip
+            finally:
+                client.close()
+        except Exception as exc:  # milvus-lite missing or failing: keep the rest of the run
+            out["milvus_error"] = f"{type(exc).__name__}: {exc}"
+        out["milvus_s"] = round(time.perf_counter() - started, 1)
+    return {**out, "rows": rows}
+
+
+def measure_load(settings, questions: list[str], seconds: float) -> dict:
+    """``eval.load.run_load`` with :data:`LOAD_USERS` users, :data:`LOAD_GENERATIVE_SHARE` of the
+    requests generative, against ``python -m ui`` launched on the bench's corpus and index."""
+    from eval.load import run_load
+    from ui.launcher import running_server
+
+    args = ["--corpus", str(settings.corpus_dir), "--index-dir", str(settings.index_dir), "--no-documents"]
+    config = {"users": LOAD_USERS, "generative_share": LOAD_GENERATIVE_SHARE, "seconds_asked": seconds}
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="qa-bench-load-") as tmp,
+            running_server({"QA_UI_RATE_PER_MINUTE": "0"}, Path(tmp) / "server.log", extra_args=args) as url,
+        ):
+            result = run_load(url, questions, LOAD_USERS, seconds, generative_share=LOAD_GENERATIVE_SHARE)
+    except RuntimeError as exc:
+        return {**config, "error": str(exc)[-800:]}
+    return {**config, **result.summary()}
 
 
 def run_bench(options: BenchOptions, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> dict:
     """Measure everything (see the module docstring) on a fresh index in a temp folder; writes the
     predictions (and a QA subset) under ``options.out``; returns the results dict."""
+    from eval import bench_peer
     from qa.settings import Settings
 
     options.out.mkdir(parents=True, exist_ok=True)
     qa_path, rows = select_questions(options.qa, options.limit, options.out)
     questions = [r["question"] for r in rows]
-    results: dict = {"machine": machine_info(), "latency": {}, "quality": {},
-                     "config": {"qa": str(options.qa), "questions": len(questions), "quick": options.quick,
-                                "modes": list(options.modes), "sizes": list(options.sizes)}}
+    results: dict = {
+        "machine": machine_info(),
+        "latency": {},
+        "quality": {},
+        "config": {
+            "qa": str(options.qa),
+            "questions": len(questions),
+            "quick": options.quick,
+            "modes": list(options.modes),
+            "sizes": list(options.sizes),
+            "peer": str(options.peer_python) if options.peer_python else None,
+            "kernels": options.kernels,
+            "milvus": options.milvus,
+            "load_seconds": options.load_seconds,
+        },
+    }
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         settings = Settings.from_env(corpus_dir=options.corpus, index_dir=Path(tmp) / "index")
         results["config"]["corpus"] = str(settings.corpus_dir)
@@ -244,16 +320,33 @@ def run_bench(options: BenchOptions, log: Callable[[str], None] = lambda m: prin
         pipeline, results["build"] = measure_build(settings)
         results["machine"].update(thread_counts())
         log("bench: extractive latency")
-        results["latency"]["extractive"] = measure_latency(pipeline, questions, "extractive")
+        results["latency"]["extractive"] = measure_latency(pipeline, rows, "extractive")
         results["memory"] = {"without_generator": memory_snapshot(), "with_generator": None}
+        results["memory"]["target_mb"] = MEMORY_TARGET_MB
         if "generative" in options.modes:
             log("bench: loading the generator, generative latency")
             results["memory"].update(measure_generator(pipeline))
-            results["latency"]["generative"] = measure_latency(pipeline, questions, "generative")
+            results["latency"]["generative"] = measure_latency(pipeline, rows, "generative")
+            results["memory"]["after_generative"] = memory_snapshot()
+            if options.peer_python:
+                log("bench: the LangChain peer on the same questions")
+                results["peer"] = bench_peer.measure_peer(options, pipeline, qa_path, rows)
         for mode in options.modes:
             log(f"bench: quality ({mode})")
             results["quality"][mode] = measure_quality(pipeline, qa_path, options.out, mode)
+        if "peer" in results:
+            log(bench_peer.finish(results))
         log("bench: corpus growth")
-        results["growth"] = measure_growth(pipeline, questions, options.sizes, options.repeats)
+        milvus_db = Path(tmp) / "growth-milvus.db" if options.milvus else None
+        results["growth"] = measure_growth(pipeline, questions, options.sizes, options.repeats, milvus_db)
+        if options.kernels:
+            from eval.bench_kernels import measure_pipeline_kernels
+
+            log("bench: llama.cpp kernel variants")
+            results["kernels"] = measure_pipeline_kernels(pipeline, options.wheel_cache, log)
+        if options.load_seconds:
+            log(f"bench: mixed load for {options.load_seconds:g} s")
+            results["load"] = measure_load(settings, questions, options.load_seconds)
     results["memory"]["end_of_run"] = memory_snapshot()
+    results["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     return results

@@ -1,11 +1,12 @@
 """Load test: N concurrent ``gradio_client`` users ask questions for a fixed time.
 
-``python -m eval load [--url URL] [--users 20] [--seconds 120] [--mode extractive]``.
-Without ``--url`` it launches its own server (``python -m ui``) on a free loopback
-port. Only loopback addresses are accepted; every user stops at the deadline (or after
-``max_requests`` requests, a bound in :func:`run_load`). Reports requests served, errors,
-p50/p95 latency.
+``python -m eval load [--url URL] [--users 20] [--seconds 120] [--mode extractive|generative]
+[--generative-share 0.3]``. Without ``--url`` it launches its own server (``python -m ui``,
+per-client rate limit off) on a free loopback port. Only loopback addresses are accepted;
+every user stops at the deadline (or after ``max_requests`` requests, a bound in
+:func:`run_load`). Reports requests served, errors, p50/p95 latency, per answer mode.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -19,7 +20,7 @@ from urllib.parse import urlparse
 
 from eval.metrics import percentile, read_jsonl
 
-DEFAULT_QA = Path(__file__).resolve().parent.parent / "data" / "qa" / "qiqihar_qa.jsonl"
+DEFAULT_QA = Path(__file__).resolve().parent.parent / "data" / "qa" / "report_tune.jsonl"
 
 
 @dataclass
@@ -29,15 +30,28 @@ class LoadResult:
     requests: int = 0
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list, repr=False)
+    by_mode: dict[str, list[float]] = field(default_factory=dict, repr=False)
     error_samples: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
-        ordered = sorted(self.latencies_ms)
-        return {"users": self.users, "seconds": round(self.seconds, 1), "requests": self.requests,
-                "errors": self.errors, "throughput_rps": round(self.requests / max(self.seconds, 1e-9), 2),
+        def stats(values):
+            ordered = sorted(values)
+            return {
+                "requests": len(ordered),
                 "p50_ms": round(percentile(ordered, 50), 1) if ordered else None,
                 "p95_ms": round(percentile(ordered, 95), 1) if ordered else None,
-                "error_samples": self.error_samples[:5]}
+            }
+
+        return {
+            "users": self.users,
+            "seconds": round(self.seconds, 1),
+            "requests": self.requests,
+            "errors": self.errors,
+            "throughput_rps": round(self.requests / max(self.seconds, 1e-9), 2),
+            **{k: v for k, v in stats(self.latencies_ms).items() if k != "requests"},
+            "by_mode": {mode: stats(values) for mode, values in sorted(self.by_mode.items())},
+            "error_samples": self.error_samples[:5],
+        }
 
 
 def require_loopback(url: str) -> None:
@@ -52,9 +66,24 @@ def require_loopback(url: str) -> None:
     raise ValueError(f"load tests only target loopback addresses, not {host!r}")
 
 
-def run_load(url: str, questions: list[str], users: int = 20, seconds: float = 120, mode: str = "extractive",
-             max_requests: int = 10_000) -> LoadResult:
-    """Hammer ``/ask`` from ``users`` threads until ``seconds`` pass; count every request."""
+def mode_of(request: int, generative_share: float, default: str) -> str:
+    """The answer mode of the n-th request of a mixed load: a fixed, evenly spread share is generative."""
+    if generative_share <= 0:
+        return default
+    return "generative" if int((request + 1) * generative_share) > int(request * generative_share) else "extractive"
+
+
+def run_load(
+    url: str,
+    questions: list[str],
+    users: int = 20,
+    seconds: float = 120,
+    mode: str = "extractive",
+    max_requests: int = 10_000,
+    generative_share: float = 0.0,
+) -> LoadResult:
+    """Hammer ``/ask`` from ``users`` threads until ``seconds`` pass; count every request.
+    With ``generative_share`` in (0, 1], that share of each user's requests is generative."""
     from gradio_client import Client
 
     require_loopback(url)
@@ -74,9 +103,10 @@ def run_load(url: str, questions: list[str], users: int = 20, seconds: float = 1
             if time.monotonic() >= deadline:
                 return
             question = questions[(n + i) % len(questions)]
+            asked = mode_of(n * 7 + i, generative_share, mode)
             started = time.perf_counter()
             try:
-                answer = client.predict(question, None, mode, 3, api_name="/ask")
+                answer = client.predict(question, None, asked, 3, api_name="/ask")
                 ok = bool(answer.get("reply"))
                 problem = None if ok else f"empty reply for {question!r}"
             except Exception as exc:
@@ -84,6 +114,7 @@ def run_load(url: str, questions: list[str], users: int = 20, seconds: float = 1
             with lock:
                 result.requests += 1
                 result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                result.by_mode.setdefault(asked, []).append(result.latencies_ms[-1])
                 if not ok:
                     result.errors += 1
                     result.error_samples.append(problem)
@@ -100,18 +131,28 @@ def run_load(url: str, questions: list[str], users: int = 20, seconds: float = 1
 
 def main(args) -> int:
     questions = [row["question"] for row in read_jsonl(args.qa or DEFAULT_QA)]
+    share = args.generative_share
+    generative = args.mode == "generative" or share > 0
     if args.url:
-        result = run_load(args.url, questions, args.users, args.seconds, args.mode)
+        result = run_load(args.url, questions, args.users, args.seconds, args.mode, generative_share=share)
     else:
         from ui.launcher import running_server
 
-        with tempfile.TemporaryDirectory() as tmp, running_server({}, Path(tmp) / "server.log",
-                                                                  extra_args=["--no-generator"]
-                                                                  if args.mode == "extractive" else []) as url:
-            result = run_load(url, questions, args.users, args.seconds, args.mode)
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            running_server(
+                {"QA_UI_RATE_PER_MINUTE": "0"},
+                Path(tmp) / "server.log",
+                extra_args=[] if generative else ["--no-generator"],
+            ) as url,
+        ):
+            result = run_load(url, questions, args.users, args.seconds, args.mode, generative_share=share)
     summary = result.summary()
-    print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else
-          " ".join(f"{k}={v}" for k, v in summary.items() if k != "error_samples"))
+    print(
+        json.dumps(summary, ensure_ascii=False, indent=1)
+        if args.json
+        else " ".join(f"{k}={v}" for k, v in summary.items() if k != "error_samples")
+    )
     return 0 if result.errors == 0 else 1
 
 

@@ -4,14 +4,46 @@ Retrieval: a question's evidence is found at rank r when the gold ``evidence``
 string (whitespace removed) lies inside the r-th source's text (whitespace removed).
 hit@k and MRR@10 are computed over answerable questions (non-empty evidence).
 """
+
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import defaultdict
 from pathlib import Path
 
+from qa.text import longest_common_substring
+
 RETRIEVAL_KS = (1, 3, 5, 10)
+EVAL_INDEX_ROOT = Path(__file__).resolve().parent.parent / "data" / "index-eval"
+
+
+def combined_corpus(folders: list[str | Path]) -> Path:
+    """One corpus folder holding several (each as a subfolder, so its name is the documents'
+    kind), made under ``data/index-eval/``; a single folder is returned as it is."""
+    if len(folders) == 1:
+        return Path(folders[0])
+    import shutil
+
+    key = hashlib.sha1("|".join(str(Path(f).resolve()) for f in folders).encode()).hexdigest()[:8]
+    root = EVAL_INDEX_ROOT / f"combined-{key}" / "corpus"
+    for folder in map(Path, folders):
+        target = root / folder.resolve().name
+        for source in sorted(folder.rglob("*")):
+            if source.is_file() and not any(p.startswith(".") for p in source.relative_to(folder).parts):
+                destination = target / source.relative_to(folder)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                if not destination.exists() or destination.read_bytes() != source.read_bytes():
+                    shutil.copyfile(source, destination)
+    return root
+
+
+def eval_index_dir(corpus: str | Path) -> Path:
+    """Where evaluation keeps the index of a corpus folder other than the default one."""
+    resolved = str(Path(corpus).resolve())
+    name = re.sub(r"[^\w.-]+", "-", Path(corpus).resolve().name)
+    return EVAL_INDEX_ROOT / f"{name}-{hashlib.sha1(resolved.encode()).hexdigest()[:8]}"
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
@@ -60,22 +92,9 @@ def normalize_answer(text: str) -> str:
     return PUNCTUATION.sub("", (text or "").lower())
 
 
-def _lcs_length(a: str, b: str) -> int:
-    """Length of the longest common substring."""
-    best, previous = 0, [0] * (len(b) + 1)
-    for ca in a:
-        current = [0] * (len(b) + 1)
-        for j, cb in enumerate(b, start=1):
-            if ca == cb:
-                current[j] = previous[j - 1] + 1
-                best = max(best, current[j])
-        previous = current
-    return best
-
-
 def f1(prediction: str, gold: str) -> float:
     p, g = normalize_answer(prediction), normalize_answer(gold)
-    common = _lcs_length(p, g)
+    common = longest_common_substring(p, g)[0]
     if not common:
         return 0.0
     precision, recall = common / len(p), common / len(g)
@@ -91,8 +110,12 @@ def answer_metrics(pairs: list[tuple[dict, dict]]) -> dict:
         for q, p in answerable:
             prediction = "" if p.get("refused") else (p.get("answer") or "")
             reply = "" if p.get("refused") else normalize_answer(p.get("reply") or "")
-            ems.append(max(float(normalize_answer(prediction) == normalize_answer(g) and bool(prediction))
-                           for g in q["answers"]))
+            ems.append(
+                max(
+                    float(normalize_answer(prediction) == normalize_answer(g) and bool(prediction))
+                    for g in q["answers"]
+                )
+            )
             f1s.append(max(f1(prediction, g) for g in q["answers"]) if prediction else 0.0)
             contained.append(any(normalize_answer(g) and normalize_answer(g) in reply for g in q["answers"]))
         n = len(answerable)
@@ -102,9 +125,13 @@ def answer_metrics(pairs: list[tuple[dict, dict]]) -> dict:
     tp = sum(t and s for t, s in zip(truth, said))
     precision = tp / sum(said) if sum(said) else 0.0
     recall = tp / sum(truth) if sum(truth) else 0.0
-    out["refusal"] = {"n_unanswerable": sum(truth), "n_refused": sum(said), "precision": precision,
-                      "recall": recall,
-                      "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0}
+    out["refusal"] = {
+        "n_unanswerable": sum(truth),
+        "n_refused": sum(said),
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+    }
     latencies = sorted(p.get("latency_ms", 0.0) for _, p in pairs)
     if latencies:
         out["latency_ms"] = {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95)}
@@ -126,8 +153,10 @@ def join(qa_rows: list[dict], predictions: list[dict]) -> list[tuple[dict, dict]
     by_id = {p["id"]: p for p in predictions}
     missing = [q["id"] for q in qa_rows if q["id"] not in by_id]
     if missing:
-        raise ValueError(f"{len(missing)} questions have no prediction (first: {missing[0]}); "
-                         "run `python -m eval predict` on the same QA file")
+        raise ValueError(
+            f"{len(missing)} questions have no prediction (first: {missing[0]}); "
+            "run `python -m eval predict` on the same QA file"
+        )
     return [(q, by_id[q["id"]]) for q in qa_rows]
 
 
@@ -137,6 +166,7 @@ def score(qa_rows: list[dict], predictions: list[dict]) -> dict:
     by_type: dict[str, list] = defaultdict(list)
     for q, p in pairs:
         by_type[q.get("type", "unknown")].append((q, p))
+
     def block(group):
         return {"n": len(group), "retrieval": retrieval_metrics(group), "answer": answer_metrics(group)}
 
@@ -145,15 +175,28 @@ def score(qa_rows: list[dict], predictions: list[dict]) -> dict:
 
 def format_table(result: dict) -> str:
     """A plain-text table: one row per question type plus the overall row."""
-    columns = [f"hit@{k}" for k in (1, 3, 5)] + ["mrr@10", "em", "f1", "contained", "ref_p", "ref_r", "ref_f1",
-                                                  "p50_ms", "p95_ms"]
+    columns = [f"hit@{k}" for k in (1, 3, 5)] + [
+        "mrr@10",
+        "em",
+        "f1",
+        "contained",
+        "ref_p",
+        "ref_r",
+        "ref_f1",
+        "p50_ms",
+        "p95_ms",
+    ]
     lines = [f"{'type':<16}{'n':>4}{'n_ans':>7}" + "".join(f"{c:>10}" for c in columns)]
 
     def row(name: str, block: dict) -> str:
         a = block["answer"]
-        values = {**block["retrieval"], **{k: a[k] for k in ("em", "f1", "contained") if k in a},
-                  "ref_p": a["refusal"]["precision"], "ref_r": a["refusal"]["recall"],
-                  "ref_f1": a["refusal"]["f1"]}
+        values = {
+            **block["retrieval"],
+            **{k: a[k] for k in ("em", "f1", "contained") if k in a},
+            "ref_p": a["refusal"]["precision"],
+            "ref_r": a["refusal"]["recall"],
+            "ref_f1": a["refusal"]["f1"],
+        }
         if "latency_ms" in a:
             values.update(p50_ms=a["latency_ms"]["p50"], p95_ms=a["latency_ms"]["p95"])
         cells = "".join(f"{values[c]:>10.3f}" if c in values else f"{'-':>10}" for c in columns)

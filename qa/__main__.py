@@ -1,5 +1,6 @@
 """Command line: ``python -m qa index [PATH ...]``, ``python -m qa search "问题" [-k N] [--json]``,
 ``python -m qa ask "问题" [--mode generative|extractive] [--json]``, ``python -m qa chat``."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,9 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-from qa.index_store import IndexUnavailable
-from qa.ingest import IngestError
-from qa.normalize import QuestionError
+from qa.index.store import IndexUnavailable
+from qa.ingest.decode import IngestError
+from qa.search.normalize import QuestionError
 from qa.settings import Settings
 
 
@@ -23,10 +24,12 @@ def _pipeline(args):
 def cmd_index(args) -> int:
     pipeline = _pipeline(args)
     paths = [Path(p) for p in args.paths]
-    report = pipeline.add_documents(paths) if paths else pipeline.sync()
+    report = pipeline.add_documents(paths, kind=args.kind) if paths else pipeline.sync()
     index = pipeline.index
-    print(f"索引完成: {len(index.documents)} 个文档, {report.chunks} 个片段, 用时 {report.seconds:.1f} 秒"
-          f" (新嵌入 {len(report.embedded)}, 复用 {len(report.reused)}, 移除 {len(report.removed)})")
+    print(
+        f"索引完成: {len(index.documents)} 个文档, {report.chunks} 个片段, 用时 {report.seconds:.1f} 秒"
+        f" (新嵌入 {len(report.embedded)}, 复用 {len(report.reused)}, 移除 {len(report.removed)})"
+    )
     for name, reason in report.skipped.items():
         print(f"跳过 {name}: {reason}", file=sys.stderr)
     return 0
@@ -51,8 +54,9 @@ def cmd_search(args) -> int:
 def cmd_ask(args) -> int:
     pipeline = _pipeline(args)
     stream = not args.json and (args.mode or pipeline.settings.answering.mode) == "generative"
-    answer = pipeline.ask(args.question, mode=args.mode,
-                          on_token=(lambda piece: print(piece, end="", flush=True)) if stream else None)
+    answer = pipeline.ask(
+        args.question, mode=args.mode, on_token=(lambda piece: print(piece, end="", flush=True)) if stream else None
+    )
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -83,8 +87,9 @@ def cmd_chat(args) -> int:
         if not question:
             break
         try:
-            answer = pipeline.ask(question, history=history, mode=args.mode,
-                                  on_token=lambda piece: print(piece, end="", flush=True))
+            answer = pipeline.ask(
+                question, history=history, mode=args.mode, on_token=lambda piece: print(piece, end="", flush=True)
+            )
         except QuestionError as exc:
             print(exc)
             continue
@@ -103,7 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--index-dir", help="index folder (default: data/index)")
     sub = parser.add_subparsers(dest="command", required=True)
     index = sub.add_parser("index", help="build or update the index; PATHs are added to the corpus")
-    index.add_argument("paths", nargs="*", help=".txt/.md/.html/.docx/.pdf files to add")
+    index.add_argument("paths", nargs="*", help=".txt/.md/.html/.docx/.pdf files, or folders of them, to add")
+    index.add_argument(
+        "--kind",
+        help="kind of document (subfolder of the corpus); default: a folder's "
+        "name for its files, none for single files",
+    )
     index.set_defaults(func=cmd_index)
     search = sub.add_parser("search", help="retrieve passages for a question")
     search.add_argument("question")

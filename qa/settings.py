@@ -1,14 +1,16 @@
 """One typed settings object shared by the CLI, the Python API, evaluation and the UI.
 
 Defaults suit the shipped corpus. Environment variables override the paths
-(``QA_DATA_DIR``, ``QA_CORPUS_DIR``, ``QA_INDEX_DIR``, ``QA_MODEL_DIR``) and the
-embedding model (``QA_EMBEDDING_MODEL``); everything round-trips through
-``to_dict``/``from_dict`` so an index manifest can record what built it.
+(``QA_DATA_DIR``, ``QA_CORPUS_DIR``, ``QA_INDEX_DIR``, ``QA_MODEL_DIR``), the embedding
+model (``QA_EMBEDDING_MODEL``), the index store (``QA_MILVUS_URI``) and the generator
+(``QA_LLM_BASE_URL``, ``QA_LLM_MODEL``, ``QA_LLM_API_KEY``). Every tuning number lives
+here, with where it came from.
 """
+
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -52,12 +54,17 @@ class RetrievalSettings:
     candidates: int = 50  # hits fetched from each retriever before fusion
     fusion: str = "score"  # "score" (min-max normalized sum, measured best) or "rrf" (reciprocal rank)
     rrf_k: int = 60
-    dense_weight: float = 0.7
+    dense_weight: float = 1.0  # 0.5-2.0 tried on the tuning splits: 1.0 best on both (README, "Retrieval")
     lexical_weight: float = 1.0
     period_weight: float = 0.3  # boost chunks of the period a question names, demote other periods
     index_type: str = "flat"  # "flat" (exact) or "hnsw" (approximate, for big corpora)
+    store: str = "local"  # "local" (FAISS + bm25s in index_dir) or "milvus" (QA_MILVUS_URI)
+    milvus_uri: str = ""  # a milvus-lite file ("data/milvus.db") or a server ("http://host:19530")
+    milvus_collection: str = "qa_chunks"
 
     def __post_init__(self) -> None:
+        if self.store not in ("local", "milvus"):
+            raise ValueError(f"store must be 'local' or 'milvus', not {self.store!r}")
         if self.fusion not in ("rrf", "score"):
             raise ValueError(f"fusion must be 'rrf' or 'score', not {self.fusion!r}")
         if self.index_type not in ("flat", "hnsw"):
@@ -67,14 +74,142 @@ class RetrievalSettings:
 
 
 @dataclass(frozen=True)
+class EvidenceSettings:
+    """Which sentences of the retrieved passages the readers see (:mod:`qa.answering.evidence`).
+
+    A sentence's score = own_weight × its coverage of the question + context_weight × the
+    coverage of it with its section path + rank_weight × its passage's retrieval score
+    (relative to the best) ± type_weight when it holds (or lacks) the kind of thing asked.
+    Chosen on data/qa/*_tune.jsonl: the smallest list that keeps the gold sentence for
+    nearly every answerable question (see README, "Evidence").
+    """
+
+    hits: int = 5
+    max_sentences: int = 3
+    max_chars: int = 300
+    own_weight: float = 1.0
+    context_weight: float = 0.5
+    rank_weight: float = 1.5
+    type_weight: float = 0.2
+    period_weight: float = 0.3  # + when the sentence's period is the one asked about, - when disjoint
+    dense_weight: float = 2.0  # × cosine similarity of sentence and question (generative mode only)
+    per_hit_leaders: int = 0  # the best sentence of each of this many top passages is always kept
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """The generator: the local GGUF, or an OpenAI-compatible server when ``llm_base_url`` is set
+    (``QA_LLM_BASE_URL``, ``QA_LLM_MODEL``, ``QA_LLM_API_KEY``; the key is never logged)."""
+
+    model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    n_ctx: int = 2048
+    n_batch: int = 512  # 8 was ~1.7x slower than 512 on the same prompts (shared/notes/models.md)
+    n_threads: int = 0  # 0: every core this process may use
+    max_new_tokens: int = 64
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_timeout_s: float = 60.0
+    llm_retries: int = 2
+
+
+@dataclass(frozen=True)
+class ExtractiveSettings:
+    """Weights of the extractive reader's span features (:mod:`qa.answering.spans`).
+
+    Fitted by ``python -m eval calibrate`` on the tuning splits (softmax over each question's
+    candidates, the best-matching candidate as the target); the command prints this block.
+    """
+
+    # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
+    weights: tuple[tuple[str, float], ...] = (
+        ("sentence_score", 5.6758),
+        ("sentence_rank", -0.0202),
+        ("coverage", 5.1106),
+        ("period", 2.4762),
+        ("kind_number", 1.9864),
+        ("kind_list", 2.5012),
+        ("kind_noun", 1.5593),
+        ("kind_clause", 1.1106),
+        ("kind_person", 0.0),
+        ("unit_match", 3.3328),
+        ("first_number", 2.8244),
+        ("novelty", -0.8071),
+        ("restates", 0.8071),
+        ("near", 0.8934),
+        ("after_anchor", -0.9952),
+        ("before_anchor", -0.5636),
+        ("near_distinct", -0.1332),
+        ("after_distinct", 0.6484),
+        ("length", 1.588),
+        ("clauses", -1.3012),
+        ("answer_clause", 0.9812),
+        ("clause_coverage", 0.9987),
+        ("whole_sentence", 1.3369),
+        ("reference", -0.2585),
+        ("pair", 2.4529),
+        ("head_match", 2.793),
+    )
+
+
+@dataclass(frozen=True)
+class RefusalSettings:
+    """Logistic weights of :class:`qa.answering.refusal.RefusalPolicy`, one set per reader, and the
+    probability below which an answer is refused.
+
+    Fitted by ``python -m eval calibrate`` on the tuning splits (data/qa/*_tune.jsonl, plus the
+    same questions with their evidence removed as extra "not there" cases); the command prints
+    this block.
+    """
+
+    # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
+    generative: tuple[tuple[str, float], ...] = (
+        ("bias", -1.8812),
+        ("logprob_mean", 1.501),
+        ("logprob_min", 0.628),
+        ("unaligned", -0.6966),
+        ("inexact", -2.7307),
+        ("coverage", 2.0719),
+        ("cited_coverage", 1.2886),
+        ("question_missing", 0.0552),
+        ("kind_fit", 1.2566),
+        ("period_conflict", -2.6762),
+        ("cited_rank", 0.0302),
+        ("reader_score", 0.0),
+    )
+    extractive: tuple[tuple[str, float], ...] = (
+        ("bias", -3.5819),
+        ("logprob_mean", 0.0),
+        ("logprob_min", 0.0),
+        ("unaligned", 0.0),
+        ("inexact", 0.0),
+        ("coverage", 1.6283),
+        ("cited_coverage", 2.3182),
+        ("question_missing", 1.0515),
+        ("kind_fit", 0.858),
+        ("period_conflict", -3.101),
+        ("cited_rank", -0.5932),
+        ("reader_score", 1.0372),
+    )
+    generative_threshold: float = 0.15
+    extractive_threshold: float = 0.15
+    # In generative mode, an extractive draft at least this confident is answered without the
+    # generator (above 1: never).
+    skip_generator: float = 0.84
+
+    def weights(self, reader: str) -> tuple[tuple[str, float], ...]:
+        return self.generative if reader == "generative" else self.extractive
+
+    def threshold(self, reader: str) -> float:
+        return self.generative_threshold if reader == "generative" else self.extractive_threshold
+
+
+@dataclass(frozen=True)
 class AnswerSettings:
     """How answers are produced."""
 
     mode: str = "generative"  # "generative" (local LLM, grounded) or "extractive" (no LLM, fast)
-    generator_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-    max_new_tokens: int = 64
     k: int = 5  # passages retrieved for answering (and shown as sources)
-    context_passages: int = 3  # best passages given to the generator (prefill costs ~10 ms/token)
 
     def __post_init__(self) -> None:
         if self.mode not in ("generative", "extractive"):
@@ -90,11 +225,15 @@ class UISettings:
     concurrency_limit: int = 4  # requests served at once; the rest wait in Gradio's queue
     max_queue_size: int = 256
     feedback_file: str = "feedback/feedback.jsonl"  # relative to data_dir
+    rate_per_minute: int = 20  # questions one client may ask per minute (0: no limit)
+    admin_token: str = field(default="", repr=False)  # QA_ADMIN_TOKEN: needed to upload or remove documents
+    documents_tab: bool = True  # the 文档 tab (upload, list, remove)
+    # Example questions shown on the page: deployment configuration for the shipped corpus
+    # (QA_UI_EXAMPLES, separated by "|", replaces them; empty shows none).
     examples: tuple[str, ...] = (
-        "今年地区生产总值增长目标是多少？",
-        "过去五年贫困人口脱贫了多少？",
-        "去年城乡居民人均可支配收入增长了多少？",
-        "今年要新建多少亩高标准农田？",
+        "今年全市经济增长的目标定的是多少？",
+        "这五年全市有多少贫困人口脱了贫？",
+        "今年打算新建多少亩高标准农田？",
     )
 
 
@@ -111,6 +250,10 @@ class Settings:
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answering: AnswerSettings = field(default_factory=AnswerSettings)
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
+    extractive: ExtractiveSettings = field(default_factory=ExtractiveSettings)
+    refusal: RefusalSettings = field(default_factory=RefusalSettings)
     ui: UISettings = field(default_factory=UISettings)
     auto_rebuild: bool = True  # rebuild a stale index on load instead of refusing it
 
@@ -122,7 +265,7 @@ class Settings:
             object.__setattr__(self, name, Path(value) if value is not None else data_dir / default)
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         """Defaults, then environment variables, then explicit keyword overrides."""
         env = {
             "data_dir": os.environ.get("QA_DATA_DIR"),
@@ -133,30 +276,21 @@ class Settings:
         }
         values = {k: v for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        settings = cls(**values)
+        milvus = os.environ.get("QA_MILVUS_URI")
+        if milvus and "retrieval" not in overrides:
+            settings = settings.replace(retrieval=replace(settings.retrieval, store="milvus", milvus_uri=milvus))
+        ui = {"admin_token": os.environ.get("QA_ADMIN_TOKEN")}
+        if os.environ.get("QA_UI_RATE_PER_MINUTE"):
+            ui["rate_per_minute"] = int(os.environ["QA_UI_RATE_PER_MINUTE"])
+        if "QA_UI_EXAMPLES" in os.environ:
+            ui["examples"] = tuple(q for q in os.environ["QA_UI_EXAMPLES"].split("|") if q.strip())
+        if any(v is not None for v in ui.values()) and "ui" not in overrides:
+            settings = settings.replace(ui=replace(settings.ui, **{k: v for k, v in ui.items() if v is not None}))
+        llm = {name: os.environ.get(f"QA_{name.upper()}") for name in ("llm_base_url", "llm_model", "llm_api_key")}
+        if any(llm.values()) and "generation" not in overrides:
+            settings = settings.replace(generation=replace(settings.generation, **{k: v for k, v in llm.items() if v}))
+        return settings
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes) -> Settings:
         return replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        for name in ("data_dir", "corpus_dir", "index_dir", "model_dir"):
-            out[name] = str(out[name])
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Settings":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown settings: {sorted(unknown)}")
-        values = dict(data)
-        if "chunking" in values and isinstance(values["chunking"], dict):
-            values["chunking"] = ChunkingSettings(**values["chunking"])
-        if "retrieval" in values and isinstance(values["retrieval"], dict):
-            values["retrieval"] = RetrievalSettings(**values["retrieval"])
-        if "answering" in values and isinstance(values["answering"], dict):
-            values["answering"] = AnswerSettings(**values["answering"])
-        if "ui" in values and isinstance(values["ui"], dict):
-            values["ui"] = UISettings(**{**values["ui"], "examples": tuple(values["ui"].get("examples", ()))})
-        return cls(**values)

@@ -1,4 +1,5 @@
 """Start ``python -m ui`` as a child process on a free loopback port and wait until it answers."""
+
 from __future__ import annotations
 
 import contextlib
@@ -26,9 +27,13 @@ def running_server(env: dict[str, str], log_path: Path, timeout_s: float = 600, 
 
     port = free_port()
     log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "-m", "ui", "--port", str(port), *extra_args], cwd=REPO,
-                               env={**os.environ, **env, "PYTHONUNBUFFERED": "1"}, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ui", "--port", str(port), *extra_args],
+        cwd=REPO,
+        env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline, client = time.monotonic() + timeout_s, None

@@ -5,22 +5,28 @@ once and shows progress), streams answers, manages documents (upload, list,
 remove) and logs feedback. Every public method is safe to call from Gradio's
 worker threads.
 """
+
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import queue
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
-from qa.answering import Answer
-from qa.indexing import safe_file_name
-from qa.ingest import MAX_FILE_BYTES, IngestError
+from qa.answering.types import Answer
+from qa.index.base import Filters
+from qa.index.building import safe_file_name
+from qa.ingest.decode import MAX_FILE_BYTES, IngestError
 from qa.pipeline import Pipeline
+from qa.search.normalize import QuestionError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,6 +68,16 @@ class ChatService:
         """Warm up in a background thread; :meth:`status` reports progress."""
         threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
 
+    def _follow_index(self, every_s: float = 2.0) -> None:
+        """Reload the index when another worker changed the documents."""
+        while True:
+            time.sleep(every_s)
+            try:
+                if self.pipeline.refresh():
+                    log.info("documents changed elsewhere: index reloaded")
+            except Exception:  # a half-written version or an unreachable store: try again later
+                log.exception("checking the index for changes failed")
+
     def _warm_up(self) -> None:
         try:
             self._status = Status(False, "正在加载检索模型和索引（首次启动需要建立索引，约一分钟）……")
@@ -73,6 +89,7 @@ class ChatService:
             if self.use_generator and self.pipeline.generator is None:
                 message += f" 生成模型不可用，将使用快速摘录模式（{self.pipeline.generator_error}）。"
             self._status = Status(True, message)
+            threading.Thread(target=self._follow_index, name="follow-index", daemon=True).start()
         except Exception as exc:  # shown on the page instead of crashing the server
             self._status = Status(False, "启动失败。", f"{type(exc).__name__}: {exc}")
 
@@ -89,27 +106,52 @@ class ChatService:
             return "extractive"
         return mode
 
-    def ask(self, question: str, history=None, mode: str = "generative", k: int = 5) -> Answer:
-        """Blocking answer (raises QuestionError for unusable questions)."""
-        return self.pipeline.ask(question, history=history, mode=self.effective_mode(mode), k=k)
+    def filters(self, scope: str | None) -> Filters | None:
+        """The search filter a scope names: "" (everything), "kind:<kind>" or "doc:<doc id>"."""
+        scope = (scope or "").strip()
+        if not scope:
+            return None
+        what, _, value = scope.partition(":")
+        if what == "kind":
+            return Filters(kinds=frozenset({value}))
+        if what == "doc":
+            return Filters(doc_ids=frozenset({value}))
+        raise QuestionError(f"无法识别的查询范围“{scope}”；请用空值（全部）、kind:类别 或 doc:文档ID。")
 
-    def ask_stream(self, question: str, history=None, mode: str = "generative", k: int = 5) -> Iterator:
-        """Yields generated text pieces (str) as they come, then the final :class:`Answer`."""
-        pieces: queue.Queue = queue.Queue()
+    def ask(self, question: str, history=None, mode: str = "generative", k: int = 5, scope: str = "") -> Answer:
+        """Blocking answer (raises QuestionError for unusable questions)."""
+        return self.pipeline.ask(
+            question, history=history, mode=self.effective_mode(mode), k=k, filters=self.filters(scope)
+        )
+
+    def ask_stream(
+        self, question: str, history=None, mode: str = "generative", k: int = 5, scope: str = ""
+    ) -> Iterator:
+        """Yields ("draft", sentence) and ("token", piece) events as they come, then the final
+        :class:`Answer`."""
+        events: queue.Queue = queue.Queue()
         outcome: dict = {}
+        filters = self.filters(scope)
 
         def work() -> None:
             try:
-                outcome["answer"] = self.pipeline.ask(question, history=history, mode=self.effective_mode(mode),
-                                                      k=k, on_token=pieces.put)
+                outcome["answer"] = self.pipeline.ask(
+                    question,
+                    history=history,
+                    mode=self.effective_mode(mode),
+                    k=k,
+                    filters=filters,
+                    on_token=lambda piece: events.put(("token", piece)),
+                    on_draft=lambda sentence: events.put(("draft", sentence)),
+                )
             except BaseException as exc:  # re-raised in the caller's thread
                 outcome["error"] = exc
             finally:
-                pieces.put(None)
+                events.put(None)
 
         threading.Thread(target=work, daemon=True).start()
-        while (piece := pieces.get()) is not None:
-            yield piece
+        while (event := events.get()) is not None:
+            yield event
         if "error" in outcome:
             raise outcome["error"]
         yield outcome["answer"]
@@ -118,8 +160,18 @@ class ChatService:
     def documents(self) -> list[dict]:
         if not self.index_ready:
             return []
-        return [{"doc_id": d.doc_id, "title": d.title, "date": d.date or "", "source": d.source or "",
-                 "chunks": d.chunks, "file": d.file} for d in self.pipeline.index.documents.values()]
+        return [
+            {
+                "doc_id": d.doc_id,
+                "title": d.title,
+                "date": d.date or "",
+                "source": d.source or "",
+                "chunks": d.chunks,
+                "file": d.file,
+                "kind": d.kind,
+            }
+            for d in self.pipeline.index.documents.values()
+        ]
 
     def add_document(self, path: Path, original_name: str | None = None) -> str:
         """Validate, store under the corpus folder with a safe name, index. Returns a Chinese message."""
@@ -149,7 +201,15 @@ class ChatService:
     # -- feedback -------------------------------------------------------------------------
     def record_feedback(self, liked: bool, question: str, answer: dict | None) -> None:
         answer = answer or {}
-        self.feedback.append({"liked": liked, "question": question, "reply": answer.get("reply"),
-                              "answer": answer.get("answer"), "refused": answer.get("refused"),
-                              "sources": [{k: s.get(k) for k in ("doc", "section", "start", "end")}
-                                          for s in answer.get("sources", [])]})
+        self.feedback.append(
+            {
+                "liked": liked,
+                "question": question,
+                "reply": answer.get("reply"),
+                "answer": answer.get("answer"),
+                "refused": answer.get("refused"),
+                "sources": [
+                    {k: s.get(k) for k in ("doc", "section", "start", "end")} for s in answer.get("sources", [])
+                ],
+            }
+        )

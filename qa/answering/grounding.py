@@ -1,0 +1,205 @@
+"""Grounding: every answer is a set of exact spans of the evidence.
+
+* :func:`locate` finds text in a source whitespace-insensitively ("3300公里" matches the
+  document's "3300 公里") and returns the document's own characters.
+* :func:`align` maps a generated answer (one or several parts) to evidence spans: an exact
+  occurrence, else the longest common stretch when it covers most of the part.
+* :func:`complete_span` widens a bare number to the unit and qualifier the source gives it
+  ("1000个" → "1000个以上").
+
+Matching ignores whitespace, the width of punctuation ("，" matches ",") and 天/日 in
+durations, and keeps the document's own characters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from qa.answering.evidence import Evidence
+from qa.text import DIGITS, longest_common_substring, number_spans, numbers_in, squash
+
+EDGE_PUNCT = "，。、；：？！“”‘’（）()《》,.;:?! \n\t\u3000"
+PART_SPLIT = re.compile(r"[；;\n]+")
+MIN_ALIGNED_SHARE = 0.6  # a part must share this much of its text with one evidence sentence
+
+
+@dataclass(frozen=True)
+class Span:
+    """``evidence[sentence].text[start - e.start:end - e.start]``, in document offsets."""
+
+    sentence: int  # index into the evidence list
+    start: int
+    end: int
+    text: str
+    exact: bool  # found verbatim (whitespace aside), not by a partial overlap
+
+
+def trim_edges(text: str) -> str:
+    return text.strip(EDGE_PUNCT)
+
+
+SYNONYMS = {"天": "日"}  # 十五天 and 十五日 are the same span of days
+
+
+def _fold(ch: str) -> str:
+    """One character in its comparable form: NFKC when that stays one character (，→, （→(), and
+    one of a pair of written synonyms."""
+    folded = unicodedata.normalize("NFKC", ch)
+    folded = folded if len(folded) == 1 else ch
+    return SYNONYMS.get(folded, folded)
+
+
+def _squashed_with_map(text: str) -> tuple[str, list[int]]:
+    """``text`` without whitespace and with punctuation folded, and each kept character's offset."""
+    kept, positions = [], []
+    for i, ch in enumerate(text):
+        if not ch.isspace():
+            kept.append(_fold(ch))
+            positions.append(i)
+    return "".join(kept), positions
+
+
+def _comparable(text: str) -> str:
+    return _squashed_with_map(text)[0]
+
+
+def locate(needle: str, text: str) -> tuple[int, int] | None:
+    """``[start, end)`` of ``needle`` in ``text`` ignoring whitespace, or None.
+
+    A needle starting or ending with a digit only matches whole numbers ("5" is not
+    found inside "500").
+    """
+    target = _comparable(needle)
+    if not target:
+        return None
+    squashed, positions = _squashed_with_map(text)
+    left = r"(?<![\d.])" if target[0].isdigit() else ""
+    right = r"(?![\d.]\d|\d)" if target[-1].isdigit() else ""
+    found = re.search(left + re.escape(target) + right, squashed)
+    if not found:
+        return None
+    return positions[found.start()], positions[found.end() - 1] + 1
+
+
+def longest_common_span(part: str, text: str) -> tuple[int, int, int]:
+    """(length, start, end) in ``text`` of the longest stretch of ``part`` it contains
+    (whitespace-insensitive)."""
+    squashed, positions = _squashed_with_map(text)
+    length, _, start = longest_common_substring(_comparable(part), squashed)
+    if not length:
+        return 0, 0, 0
+    return length, positions[start], positions[start + length - 1] + 1
+
+
+def answer_parts(generated: str) -> list[str]:
+    """The parts of a generated answer ("5.1%；7.3%" → two), edges trimmed, empty ones dropped."""
+    return [p for p in (trim_edges(x) for x in PART_SPLIT.split(generated)) if p]
+
+
+def _span(evidence: list[Evidence], index: int, start: int, end: int, exact: bool) -> Span:
+    e = evidence[index]
+    return Span(index, e.start + start, e.start + end, e.text[start:end], exact)
+
+
+def align_part(part: str, evidence: list[Evidence]) -> Span | None:
+    """The evidence span a generated part states (see the module docstring), or None."""
+    for index, sentence in enumerate(evidence):
+        found = locate(part, sentence.text)
+        if found:
+            return _span(evidence, index, *found, exact=True)
+    best = None
+    for index, sentence in enumerate(evidence):
+        length, start, end = longest_common_span(part, sentence.text)
+        if length >= 2 and (best is None or length > best[0]):
+            best = (length, index, start, end)
+    if numbers_in(part):
+        return None  # a figure is either stated as it stands or not at all
+    if best and best[0] >= MIN_ALIGNED_SHARE * len(_comparable(part)):
+        return _span(evidence, best[1], best[2], best[3], exact=False)
+    return None
+
+
+def align(generated: str, evidence: list[Evidence]) -> tuple[list[Span], list[str]]:
+    """(spans, unaligned parts) of a generated answer; spans in the order the parts came. An
+    enumeration the evidence does not state as a whole ("A、B、C" gathered from several places)
+    is aligned item by item, and kept when most items are found."""
+    spans, missing = [], []
+    for part in answer_parts(generated):
+        span = align_part(part, evidence)
+        found = [span] if span is not None else []
+        if span is None and "、" in part:
+            items = [trim_edges(item) for item in part.split("、") if trim_edges(item)]
+            found = [s for s in (align_part(item, evidence) for item in items) if s is not None]
+            found = found if len(found) * 2 > len(items) else []
+        if not found:
+            missing.append(part)
+        spans += [s for s in found if s not in spans]
+    return spans, missing
+
+
+def complete_span(span: Span, evidence: list[Evidence]) -> Span:
+    """Widen a span that cuts a number expression to the whole expression (unit and qualifier)."""
+    sentence = evidence[span.sentence]
+    text, offset = sentence.text, sentence.start
+    start, end = span.start - offset, span.end - offset
+    for n_start, n_end in number_spans(text):
+        if n_start <= start < n_end or (start <= n_start < end < n_end):
+            start, end = min(start, n_start), max(end, n_end)
+    if (start, end) == (span.start - offset, span.end - offset):
+        return span
+    return _span(evidence, span.sentence, start, end, span.exact)
+
+
+def ungrounded_numbers(answer: str, source: str, allowed: str = "") -> list[str]:
+    """Numbers in ``answer`` found neither in ``source`` nor in ``allowed`` (e.g. the question)."""
+    haystack = squash(source + "\n" + allowed)
+    source_digits = set(DIGITS.findall(haystack))
+    return [n for n in numbers_in(answer) if (n not in source_digits if n.isascii() else n not in haystack)]
+
+
+def only_restates(answer: str, question: str) -> bool:
+    """True when the answer (punctuation aside) stands in the question as it is: "10" for
+    "PM10浓度是多少", "二轮" for "第二轮督察整改了多少问题" add nothing."""
+    core = _comparable(answer).strip(EDGE_PUNCT)
+    return bool(core) and core in _comparable(question)
+
+
+MAX_JOIN_GAP = 3  # parts this close in one sentence ("7.6%和10.6%") are cited as one span
+
+
+def merge_spans(spans: list[Span], evidence: list[Evidence]) -> list[Span]:
+    """Spans in source order, overlapping ones or ones only a short joiner apart merged."""
+    ordered = sorted(spans, key=lambda s: (evidence[s.sentence].doc_id, s.start))
+    merged: list[Span] = []
+    for span in ordered:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and evidence[last.sentence].doc_id == evidence[span.sentence].doc_id
+            and span.start - last.end <= MAX_JOIN_GAP
+            and last.sentence == span.sentence
+        ):
+            end = max(last.end, span.end)
+            merged[-1] = _span(
+                evidence,
+                last.sentence,
+                last.start - evidence[last.sentence].start,
+                end - evidence[last.sentence].start,
+                last.exact and span.exact,
+            )
+        elif (
+            last is not None
+            and span.start < last.end
+            and evidence[last.sentence].doc_id == evidence[span.sentence].doc_id
+        ):
+            continue  # inside the previous span (two overlapping sentences)
+        else:
+            merged.append(span)
+    return merged
+
+
+def joined_answer(spans: list[Span]) -> str:
+    """The answer string: the spans' own text, joined with "；" when there are several."""
+    return "；".join(span.text for span in spans)

@@ -1,0 +1,81 @@
+"""What a Chinese question asks for, read from its question words.
+
+``asks("今年新建多少公里农村公路？")`` → ``Asks(kind="number", unit="公里", parts=False)``.
+The kinds follow the interrogatives of Mandarin: 多少/几 (a quantity), 哪些/分别 (several
+items), 谁 (a person), 为什么 (a reason), 怎么/如何 (a way), 吗/能不能 (yes or no), and
+everything else (a name or a phrase).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.text import MEASURE_WORDS, UNITS
+
+NUMBER_Q = re.compile(
+    r"多少|几[个年天次项名所家条座户倍岁月日十百千万亿成]?|多大|多高|多长|多久|多远|多重|"
+    r"百分之|比例|比重|占比|增速|增幅|年均|到多少|什么水平"
+)
+LIST_Q = re.compile(r"哪些|哪几|都有|有什么|包括什么|分别|哪[两三四五六七八九十]|各是")
+PERSON_Q = re.compile(r"谁|哪位|什么人|叫什么名字")
+WHY_Q = re.compile(r"为什么|为何|什么原因|原因是|为了什么|目的是")
+HOW_Q = re.compile(r"怎么|怎样|如何|什么办法|什么措施|哪些措施|做了什么|干了什么|咋")
+YESNO_Q = re.compile(r"吗[?？。!！]*$|能不能|可不可以|是不是|有没有|算不算|要不要|会不会|行不行|合不合法|是否")
+SEVERAL_Q = re.compile(r"分别|各(?:是|为|有|自|占)?(?:多少|几)|和.{1,12}(?:都|各)|哪[两三四五六七八九十]")
+ASKING_WORD = re.compile(r"^(?:哪|什么|啥)")
+NAMING_AFTER = re.compile(r"^(?:叫什么|叫啥|是什么|是哪|是啥)")
+WHEN_Q = re.compile(r"哪一?年|什么时候|何时|几月|哪天|什么时间|多会儿")
+RATE_Q = re.compile(r"率|占比|比例|比重|百分之几|百分比|几成")
+UNIT_Q = re.compile(rf"多少({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))}|[{MEASURE_WORDS}])")
+
+
+@dataclass(frozen=True)
+class Asks:
+    kind: str  # "number", "list", "person", "why", "how", "yesno" or "text"
+    unit: str | None = None  # the unit a 多少X question names ("公里", "个")
+    parts: bool = False  # asks for several things at once ("分别", "A和B各多少")
+    rate: bool = False  # asks for a rate or share (覆盖率, 占比, 百分之几): the answer is a percentage
+    head: str = ""  # the thing asked for, when a question word names it (哪个区 → 区, 什么项目 → 项目)
+    when: bool = False  # asks for a time (哪一年, 什么时候, 何时)
+
+
+def asks(question: str) -> Asks:
+    """What ``question`` asks for (see the module docstring)."""
+    unit = UNIT_Q.search(question)
+    parts = bool(SEVERAL_Q.search(question))
+    if WHY_Q.search(question):
+        kind = "why"
+    elif HOW_Q.search(question) and not NUMBER_Q.search(question):
+        kind = "how"
+    elif NUMBER_Q.search(question):
+        kind = "number"
+    elif LIST_Q.search(question):
+        kind = "list"
+    elif PERSON_Q.search(question):
+        kind = "person"
+    elif YESNO_Q.search(question):
+        kind = "yesno"
+    else:
+        kind = "text"
+    return Asks(
+        kind, unit[1] if unit else None, parts, kind == "number" and bool(RATE_Q.search(question)), head_noun(question)
+    )
+
+
+def head_noun(question: str) -> str:
+    """The noun a question word attaches to: the first noun after 哪/什么 (哪个区 → 区), or the
+    last noun before 叫什么/是什么 (项目叫什么 → 项目); "" when there is none."""
+    import jieba.posseg
+
+    words = [(p.word, p.flag) for p in jieba.posseg.cut(question)]
+    for i, (word, _) in enumerate(words):
+        if ASKING_WORD.match(word):
+            for later, flag in words[i + 1 : i + 4]:
+                if flag.startswith(("n", "vn")) and not ASKING_WORD.match(later):
+                    return later
+        rest = "".join(w for w, _ in words[i:])
+        if NAMING_AFTER.match(rest):
+            nouns = [w for w, f in words[:i] if f.startswith(("n", "vn"))]
+            return nouns[-1] if nouns else ""
+    return ""

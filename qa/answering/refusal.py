@@ -1,0 +1,147 @@
+"""Refusal as a calibrated decision.
+
+:func:`signals` measures what speaks for and against a draft answer: how much of the
+question the retrieved text covers at all, whether the generator said "not there", how sure
+it was of its tokens, whether its words align with the evidence, whether the answer is of the
+kind asked (a number for 多少, a name for 谁) and about the period asked, and whether it only
+restates the question. :class:`RefusalPolicy` turns them into a probability that the answer
+is there to give, with logistic weights fitted on the tuning split (``python -m eval
+calibrate``; the weights live in :class:`qa.settings.RefusalSettings`), and refuses below the
+threshold fitted with them.
+
+Certain cases need no weights: nothing retrieved, nothing grounded, or an answer that
+only repeats the question (it adds no information).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from qa.answering.evidence import Evidence
+from qa.answering.grounding import only_restates, ungrounded_numbers
+from qa.answering.question import Asks
+from qa.answering.types import Draft
+from qa.index.lexical import tokenize
+from qa.search.hits import Hit
+from qa.settings import RefusalSettings
+from qa.text import numbers_in, squeeze_spaces, years_named
+
+YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")
+RATE_ANSWER = re.compile(r"[%‰]|百分之|个百分点|成|倍")
+FEATURES = (
+    "logprob_mean",
+    "logprob_min",
+    "unaligned",
+    "inexact",
+    "coverage",
+    "cited_coverage",
+    "question_missing",
+    "kind_fit",
+    "period_conflict",
+    "cited_rank",
+    "reader_score",
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    refuse: bool
+    confidence: float  # probability that the answer is there to give
+    reason: str = ""
+
+
+def question_missing(question: str, hits: list[Hit]) -> float:
+    """Share of the question's content (characters of its words) found in none of the passages,
+    their titles or sections: a question about something the documents never name."""
+    tokens = tokenize(question)
+    if not tokens:
+        return 0.0
+    haystack = squeeze_spaces(" ".join(f"{h.chunk.title} {' '.join(h.chunk.section)} {h.chunk.text}" for h in hits))
+    missing = sum(len(t) for t in tokens if t not in haystack)
+    return missing / sum(len(t) for t in tokens)
+
+
+def kind_fit(asks: Asks, answer: str, parts: int) -> float:
+    """1 when the answer is the kind of thing asked, 0 when it plainly is not (no number for 多少,
+    another unit than the one asked, a count for a rate)."""
+    if asks.kind == "number":
+        if not numbers_in(answer) or (YEAR_ONLY.fullmatch(answer.strip()) and not asks.when):
+            return 0.0
+        if asks.rate and not RATE_ANSWER.search(answer):
+            return 0.0
+        return 0.0 if asks.unit and asks.unit not in answer else 1.0
+    if asks.kind == "list":
+        return 1.0 if parts > 1 or re.search(r"[、和及与]", answer) else 0.5
+    if asks.kind == "person":
+        import jieba.posseg
+
+        return 1.0 if any(p.flag == "nr" for p in jieba.posseg.cut(answer)) else 0.0
+    return 1.0
+
+
+def period_conflict(question: str, evidence: Evidence) -> bool:
+    """The question names years the cited sentence's period does not include."""
+    asked, about = years_named(question), years_named(evidence.period)
+    return bool(asked and about and not asked & about)
+
+
+def signals(question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence], draft: Draft) -> dict[str, float]:
+    """The features of :data:`FEATURES` for one draft (see the module docstring)."""
+    answer = "".join(span.text for span in draft.spans)
+    cited = [evidence[span.sentence] for span in draft.spans]
+    parts = max(len(draft.spans) + len(draft.missing), 1)
+    logprobs = draft.logprobs or [0.0]
+    return {
+        "logprob_mean": max(sum(logprobs) / len(logprobs), -5.0),
+        "logprob_min": max(min(logprobs), -10.0),
+        "unaligned": len(draft.missing) / parts,
+        "inexact": float(any(not span.exact for span in draft.spans)),
+        "coverage": max((e.coverage for e in evidence), default=0.0),
+        "cited_coverage": max((e.coverage for e in cited), default=0.0),
+        "question_missing": question_missing(question, hits),
+        "kind_fit": kind_fit(asks, answer, len(draft.spans)) if draft.spans else 0.0,
+        "period_conflict": float(any(period_conflict(question, e) for e in cited)),
+        "cited_rank": min((span.sentence for span in draft.spans), default=len(evidence)),
+        "reader_score": draft.score,
+    }
+
+
+def certain_refusal(question: str, evidence: list[Evidence], draft: Draft) -> str:
+    """Why the draft must be refused whatever the weights say ("" when it need not be)."""
+    if not evidence:
+        return "nothing retrieved"
+    if draft.not_found and not draft.spans:
+        return "the generator found no answer in the evidence"
+    if not draft.spans:
+        return f"no evidence states {draft.text!r}" if draft.text else "no answer span"
+    if all(only_restates(span.text, question) for span in draft.spans):
+        return "the answer only repeats the question"
+    invented = ungrounded_numbers(draft.text, " ".join(e.text for e in evidence), question)
+    if draft.reader == "generative" and invented:
+        return f"numbers not in the evidence: {invented}"
+    return ""
+
+
+class RefusalPolicy:
+    """Component: ``run(question, asks, hits, evidence, draft) -> Decision``."""
+
+    def __init__(self, settings: RefusalSettings) -> None:
+        self.settings = settings
+
+    def probability(self, values: dict[str, float], reader: str) -> float:
+        """P(the answer is there to give) under the reader's fitted weights."""
+        weights = dict(self.settings.weights(reader))
+        z = weights.pop("bias", 0.0) + sum(weight * values[name] for name, weight in weights.items())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    def run(self, question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence], draft: Draft) -> Decision:
+        reason = certain_refusal(question, evidence, draft)
+        if reason:
+            return Decision(True, 0.0, reason)
+        confidence = self.probability(signals(question, asks, hits, evidence, draft), draft.reader)
+        threshold = self.settings.threshold(draft.reader)
+        if confidence < threshold:
+            return Decision(True, confidence, f"confidence {confidence:.2f} < {threshold:.2f}")
+        return Decision(False, confidence)

@@ -1,0 +1,218 @@
+"""Candidate answer spans inside one evidence sentence, and the features that rank them.
+
+Candidates are the shapes answers take in Chinese government and legal text: a number with
+its unit and qualifier ("8%以上", "三十日"), two figures joined by 和/、 ("7.6%和10.6%"), an
+enumeration ("A、B、C", cut before 等), a quoted term, a noun phrase, a clause, a run of
+clauses, the rest of a clause after the words the question repeats, and the sentence itself.
+:func:`candidate_features` describes each by general properties (its kind against what the
+question asks, its distance to the question's words, how much of it the question already
+says, ...); :class:`qa.answering.extractive.ExtractiveReader` weighs them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.answering.question import Asks
+from qa.text import number_spans, split_clauses, squash
+
+ENUMERATION = re.compile(
+    r"[^、，,。；;：:“”]{1,24}(?:、[^、，,。；;：:“”]{1,24})+(?:[和及与][^、，,。；;：:“”]{1,24})?"
+)
+QUOTED = re.compile(r"“[^”]{1,30}”")
+PAIR_JOINER = re.compile(r"\s*(?:和|、|与|及|至|到|-|—|~)\s*")
+REFERENCE = re.compile(r"第[零〇一二三四五六七八九十百千\d]+[条款项章节编]")
+LEADING_FILLER = re.compile(r"^(?:[，,、；;：:\s]|并且|并|而且|同时|其中|以及|以|对|在|将|要|把|由)+")
+NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "ng", "j", "eng", "vn", "an")
+FEATURES = (
+    "sentence_score",
+    "sentence_rank",
+    "coverage",
+    "period",
+    "kind_number",
+    "kind_list",
+    "kind_noun",
+    "kind_clause",
+    "kind_person",
+    "unit_match",
+    "first_number",
+    "novelty",
+    "restates",
+    "near",
+    "after_anchor",
+    "before_anchor",
+    "near_distinct",
+    "after_distinct",
+    "length",
+    "clauses",
+    "answer_clause",
+    "clause_coverage",
+    "whole_sentence",
+    "reference",
+    "pair",
+    "head_match",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int  # offsets inside the sentence
+    end: int
+    shape: str  # number, pair, list, quoted, noun, clause, clauses, rest, sentence
+
+
+@lru_cache(maxsize=1)
+def _posseg():
+    import jieba.posseg
+
+    return jieba.posseg
+
+
+def _tagged(text: str) -> list[tuple[int, int, str, str]]:
+    out, position = [], 0
+    for pair in _posseg().cut(text):
+        out.append((position, position + len(pair.word), pair.word, pair.flag))
+        position += len(pair.word)
+    return out
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    piece = text[start:end]
+    lead = LEADING_FILLER.match(piece)
+    if lead:
+        start += lead.end()
+    piece = text[start:end]
+    stripped = piece.strip(" \t\u3000，,。；;：:、")
+    if not stripped:
+        return None
+    start += piece.find(stripped)
+    return start, start + len(stripped)
+
+
+def candidates(sentence: str, question: str) -> list[Candidate]:
+    """Every candidate span of ``sentence`` (deduplicated, sentence-relative offsets)."""
+    found: dict[tuple[int, int], str] = {}
+
+    def add(start: int, end: int, shape: str) -> None:
+        span = _trimmed(sentence, start, end)
+        if span and span not in found and span[1] - span[0] >= 1:
+            found[span] = shape
+
+    numbers = number_spans(sentence)
+    for start, end in numbers:
+        add(start, end, "number")
+    for (a_start, a_end), (b_start, b_end) in zip(numbers, numbers[1:]):
+        if PAIR_JOINER.fullmatch(sentence[a_end:b_start]):
+            add(a_start, b_end, "pair")
+    for match in ENUMERATION.finditer(sentence):
+        text = match.group()
+        cut = text.find("等")
+        add(match.start(), match.start() + (cut if cut > 0 else len(text)), "list")
+    for match in QUOTED.finditer(sentence):
+        add(match.start(), match.end(), "quoted")
+    words = _tagged(sentence)
+    run: list[tuple[int, int, str, str]] = []
+    for word in words + [(len(sentence), len(sentence), "", "x")]:
+        if word[3].startswith(NOUN_FLAGS) and word[2] not in question:
+            run.append(word)
+            continue
+        if run and run[-1][1] - run[0][0] >= 2:
+            add(run[0][0], run[-1][1], "noun")
+        run = []
+    clauses = split_clauses(sentence)
+    for i, (start, end) in enumerate(clauses):
+        add(start, end, "clause")
+        for j in range(i + 1, min(i + 4, len(clauses))):
+            add(start, clauses[j][1], "clauses")
+        matched = [m.end() for t in _question_words(question) for m in re.finditer(re.escape(t), sentence[start:end])]
+        if matched:
+            add(start + max(matched), end, "rest")
+    add(0, len(sentence), "sentence")
+    return [Candidate(s, e, shape) for (s, e), shape in found.items()]
+
+
+@lru_cache(maxsize=256)
+def _question_words(question: str) -> tuple[str, ...]:
+    from qa.index.lexical import tokenize
+
+    return tuple(t for t in tokenize(question) if len(t) > 1)
+
+
+def distinctive_anchors(sentence: str, question: str) -> list[tuple[int, int]]:
+    """Where the question's words stand in the sentence, keeping only words that stand there once
+    (a word repeated all over a sentence, such as 增长 in a list of growth targets, places nothing)."""
+    anchors = []
+    for word in _question_words(question):
+        found = [(m.start(), m.end()) for m in re.finditer(re.escape(word), sentence)]
+        if len(found) == 1:
+            anchors += found
+    return anchors
+
+
+def candidate_features(
+    candidate: Candidate,
+    sentence: str,
+    question: str,
+    asks: Asks,
+    sentence_score: float,
+    sentence_rank: int,
+    coverage: float,
+    period: float = 0.0,
+) -> list[float]:
+    """The values of :data:`FEATURES` for one candidate (see the module docstring). ``period``:
+    +1 when the sentence is about the period the question names, -1 when about another."""
+    text = sentence[candidate.start : candidate.end]
+    core = squash(text)
+    in_question = sum(1 for ch in core if ch in question) / max(len(core), 1)
+    every = [(m.start(), m.end()) for t in _question_words(question) for m in re.finditer(re.escape(t), sentence)]
+    anchors = distinctive_anchors(sentence, question)
+    outside = [a for a in every if a[1] <= candidate.start or a[0] >= candidate.end]
+    distance = min((candidate.start - e if e <= candidate.start else s - candidate.end for s, e in outside), default=60)
+    apart = [a for a in anchors if a[1] <= candidate.start or a[0] >= candidate.end]
+    distinct_distance = min(
+        (candidate.start - e if e <= candidate.start else s - candidate.end for s, e in apart), default=60
+    )
+    clause_spans = split_clauses(sentence)
+    holder = next((c for c in clause_spans if c[0] <= candidate.start < c[1] + 1), None)
+    answer_clause = bool(holder and any(holder[0] <= s < holder[1] for s, _ in every))
+    clause_coverage = 0.0
+    if holder:  # how much of the question the candidate's own clause says, around the candidate
+        words = _question_words(question)
+        around = sentence[holder[0] : candidate.start] + sentence[candidate.end : holder[1]]
+        clause_coverage = sum(len(w) for w in words if w in around) / max(sum(len(w) for w in words), 1)
+    shape = candidate.shape
+    kind = asks.kind
+    after = [e for _, e in anchors if e <= candidate.start]
+    numbers_between = [n for n in number_spans(sentence) if after and max(after) <= n[0] < candidate.start]
+    first_number = shape in ("number", "pair") and bool(after) and not numbers_between
+    return [
+        sentence_score,
+        float(sentence_rank),
+        coverage,
+        period,
+        float(shape in ("number", "pair") and kind == "number"),
+        float(shape in ("list", "pair", "quoted") and kind == "list"),
+        float(shape in ("noun", "quoted") and kind in ("text", "person")),
+        float(shape in ("clause", "clauses", "rest", "sentence") and kind in ("why", "how", "yesno", "text")),
+        float(kind == "person" and any(f == "nr" for *_, f in _tagged(text))),
+        float(bool(asks.unit) and asks.unit in text),
+        float(first_number and kind == "number"),
+        1.0 - in_question,
+        in_question,
+        math.exp(-max(distance, 0) / 8.0),
+        float(any(0 <= candidate.start - e <= 3 for _, e in every)),
+        float(any(0 <= s - candidate.end <= 3 for s, _ in every)),
+        math.exp(-max(distinct_distance, 0) / 8.0),
+        float(any(0 <= candidate.start - e <= 3 for _, e in anchors)),
+        math.log1p(len(core)),
+        float(sum(1 for c in clause_spans if candidate.start <= c[0] and c[1] <= candidate.end)),
+        float(answer_clause),
+        clause_coverage,
+        float(candidate.start == 0 and candidate.end >= len(sentence.rstrip("。；;！!？?")) - 1),
+        float(bool(REFERENCE.search(text))),
+        float(shape == "pair" and asks.parts),
+        float(bool(asks.head) and (asks.head in text or core.endswith(asks.head[-1]))),
+    ]

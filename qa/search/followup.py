@@ -1,0 +1,166 @@
+"""Follow-up questions made standalone before retrieval.
+
+:func:`depends_on_history` decides whether a question needs the conversation: it opens
+with a pronoun or demonstrative (它/这个/该/其…), it is "X呢" (a topic or time swap), or it
+is a short fragment without a subject of its own ("要交多少？", "谁来管？"). A complete
+question stays as it is, even when it opens with 那/还有/另外.
+
+:class:`FollowupRewriter` rewrites a dependent question into one standalone question with the
+generator (few-shot prompt, :data:`REWRITE_EXAMPLES`); without a generator, or when its
+rewrite is unusable, it falls back to rules: swap the previous question's most similar
+term (or time) for the new topic, or prefix the previous question's topic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.index.lexical import tokenize
+from qa.text import names_time
+
+PRONOUN = re.compile(
+    r"^(?:那么?|还有|另外)?\s*(?:它们?|他们|她们|这个|那个|这些|那些|该|其|此|这项|这一|这种|那种|"
+    r"上述|这样|这事|这笔|这笔钱|这钱|这)"
+)
+SWAP = re.compile(r"^(?:那么?|还有|另外|再问一下)?\s*(?P<topic>.{1,14}?)\s*(?:呢|怎么样|如何)\s*[?？。!！]*$")
+OPENER = re.compile(r"^(?:那么?|还有|另外|再问一下|再问|那请问)[，,\s]*")
+QUESTION_WORDS = frozenset(
+    [
+        "多少",
+        "几",
+        "哪些",
+        "哪个",
+        "哪里",
+        "什么",
+        "怎么",
+        "怎样",
+        "如何",
+        "为什么",
+        "谁",
+        "吗",
+        "呢",
+        "是否",
+        "能否",
+        "可以",
+        "能",
+        "要",
+        "会",
+    ]
+)
+SHORT_FRAGMENT = 8  # characters: a question this short with no topic of its own is a fragment
+
+
+def previous_question(history) -> str | None:
+    """The last user question in ``history`` (its standalone form when recorded): dicts with
+    "rewritten"/"question", chat messages ({"role": "user", "content"}), or (question, answer) pairs."""
+    for turn in reversed(list(history or [])):
+        if isinstance(turn, dict):
+            if turn.get("rewritten") or turn.get("question"):
+                return turn.get("rewritten") or turn.get("question")
+            if turn.get("role") == "user" and turn.get("content"):
+                return turn["content"]
+        elif isinstance(turn, (list, tuple)) and turn and turn[0]:
+            return str(turn[0])
+    return None
+
+
+def topic_words(question: str) -> list[str]:
+    """The question's content words: not question words, not time words."""
+    return [t for t in tokenize(OPENER.sub("", question)) if t not in QUESTION_WORDS and not names_time(t)]
+
+
+def nouns(text: str) -> list[tuple[int, str]]:
+    """(offset, word) of the nouns in ``text`` (jieba's n*, vn and English words)."""
+    import jieba.posseg
+
+    out, position = [], 0
+    for pair in jieba.posseg.cut(text):
+        if pair.flag.startswith(("n", "vn", "eng")) and pair.word not in QUESTION_WORDS:
+            out.append((position, pair.word))
+        position += len(pair.word)
+    return out
+
+
+def depends_on_history(question: str) -> bool:
+    """Whether ``question`` cannot be understood without the previous one (see module docstring)."""
+    text = question.strip()
+    if PRONOUN.match(text):
+        return True
+    swap = SWAP.match(text)
+    if swap and not any(w in swap["topic"] for w in ("多少", "几", "什么", "哪", "谁", "怎么", "如何")):
+        return True
+    core = OPENER.sub("", text).rstrip("?？。!！ ")
+    return len(core) <= SHORT_FRAGMENT and not any(len(w) >= 2 for _, w in nouns(core))
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    question: str  # the standalone question
+    how: str  # "as is", "generator" or "rules"
+
+
+def _swap_topic(previous: str, topic: str) -> str:
+    """Replace the previous question's term most like ``topic`` (shared characters) by ``topic``."""
+    if names_time(topic) and len(topic) <= 8:
+        from qa.text import RELATIVE_PERIODS, YEAR_SPAN
+
+        for pattern in (YEAR_SPAN, *(p for p, _, _ in RELATIVE_PERIODS)):
+            if pattern.search(previous):
+                return pattern.sub(topic, previous, count=1)
+        return f"{topic}{previous}"
+    terms = [t for t in tokenize(previous) if len(t) >= 2 and t in previous]
+    scored = [(len(set(t) & set(topic)) + (t[-1] == topic[-1]), len(t), t) for t in terms]
+    scored = [s for s in scored if s[0] > 0]
+    if scored:
+        return previous.replace(max(scored)[2], topic, 1)
+    candidates = [w for _, w in nouns(previous) if len(w) >= 2 and not names_time(w)]
+    if candidates:  # no look-alike: the topic replaces the previous question's last noun
+        return previous.replace(candidates[-1], topic, 1)
+    return f"{topic}：{previous}"
+
+
+def rewrite_by_rules(question: str, previous: str) -> str:
+    """The rule-based standalone form of a dependent question."""
+    text = question.strip()
+    swap = SWAP.match(text)
+    if swap:
+        return _swap_topic(previous, swap["topic"].strip())
+    topic = re.sub(r"[?？。!！]+$", "", previous)
+    return f"{topic}，{OPENER.sub('', text)}"
+
+
+class FollowupRewriter:
+    """Component: ``run(question, history) -> Rewrite``. ``generator`` is optional."""
+
+    def __init__(self, generator=None, max_new_tokens: int = 48) -> None:
+        self.generator = generator
+        self.max_new_tokens = max_new_tokens
+
+    def warm_up(self) -> None:
+        if self.generator is not None:
+            self.generator.warm_up()
+
+    def run(self, question: str, history) -> Rewrite:
+        previous = previous_question(history)
+        if not previous or not depends_on_history(question):
+            return Rewrite(question, "as is")
+        if self.generator is not None:
+            from qa.answering.prompts import rewrite_messages
+
+            text = "".join(
+                t.text
+                for t in self.generator.stream(rewrite_messages(previous, question), self.max_new_tokens, stop=("\n",))
+            ).strip()
+            if usable_rewrite(text, question, previous):
+                return Rewrite(text, "generator")
+        return Rewrite(rewrite_by_rules(question, previous), "rules")
+
+
+def usable_rewrite(text: str, question: str, previous: str) -> bool:
+    """A generator rewrite is kept when it is one question of sensible length that keeps the
+    new question's own content words."""
+    if not text or "\n" in text or len(text) > 2 * (len(question) + len(previous)):
+        return False
+    own = topic_words(question)
+    return all(w in text for w in own)

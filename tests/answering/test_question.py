@@ -1,0 +1,28 @@
+"""What a question asks for (qa/answering/question.py), on invented questions."""
+
+import pytest
+
+from qa.answering.question import asks
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("县里新修了多少公里路？", "number"),
+        ("公司一共有几个车间？", "number"),
+        ("镇上有哪些特色产业？", "list"),
+        ("这个项目由谁负责？", "person"),
+        ("为什么要推迟开工？", "why"),
+        ("怎么申请住房补贴？", "how"),
+        ("没签合同能要回工资吗？", "yesno"),
+        ("新建的公园叫什么？", "text"),
+    ],
+)
+def test_kind(question, kind):
+    assert asks(question).kind == kind
+
+
+def test_unit_and_several_parts():
+    assert asks("今年新建多少公里农村公路？").unit == "公里"
+    assert asks("城镇和农村居民收入分别增长多少？").parts
+    assert not asks("城镇居民收入增长多少？").parts

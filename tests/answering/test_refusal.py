@@ -1,0 +1,66 @@
+"""The refusal policy (qa/answering/refusal.py): certain refusals, signals, the fitted decision.
+
+Invented passages; the weights here are written for the test, not the fitted ones.
+"""
+
+from qa.answering.evidence import Evidence
+from qa.answering.grounding import Span
+from qa.answering.question import asks
+from qa.answering.refusal import FEATURES, RefusalPolicy, certain_refusal, kind_fit, question_missing, signals
+from qa.answering.types import Draft
+from qa.ingest.chunking import Chunk
+from qa.search.hits import Hit
+from qa.settings import RefusalSettings
+
+TEXT = "全县新建乡村图书馆 37 座，改造农村公路 85 公里。"
+
+
+def _evidence(period=None):
+    return [Evidence(0, "doc", 0, len(TEXT), TEXT, "某县报告", ("二、重点工作",), period, 1.0, 0.8)]
+
+
+def _hits():
+    return [Hit(Chunk("d#0", "doc", 0, 0, len(TEXT), TEXT, ("二、重点工作",), None, "body", "某县报告"), 1.0, 0.85)]
+
+
+def _draft(text, **fields):
+    start = TEXT.find(text)
+    spans = [Span(0, start, start + len(text), text, True)] if start >= 0 else []
+    return Draft(fields.pop("reader", "generative"), spans, text, **fields)
+
+
+def test_certain_refusals():
+    question = "全县PM10浓度降到多少？"
+    assert certain_refusal(question, [], _draft("37 座")) == "nothing retrieved"
+    assert "found no answer" in certain_refusal(question, _evidence(), Draft("generative", not_found=True))
+    assert "no evidence states" in certain_refusal(question, _evidence(), Draft("generative", text="42座"))
+    fragment = Draft("generative", [Span(0, 0, 2, "10", True)], "10")
+    assert certain_refusal(question, _evidence(), fragment) == "the answer only repeats the question"
+    assert certain_refusal("新建多少座图书馆？", _evidence(), _draft("37 座")) == ""
+
+
+def test_signals_describe_the_draft():
+    question = "今年新建多少座乡村图书馆？"
+    values = signals(question, asks(question), _hits(), _evidence(), _draft("37 座", logprobs=[-0.1, -0.3]))
+    assert set(values) == set(FEATURES)
+    assert values["kind_fit"] == 1.0 and values["unaligned"] == 0.0 and values["inexact"] == 0.0
+    assert abs(values["logprob_mean"] + 0.2) < 1e-9 and values["logprob_min"] == -0.3
+    assert values["cited_coverage"] == 0.8 and values["cited_rank"] == 0 and values["question_missing"] < 0.2
+
+
+def test_kind_fit_and_missing_words():
+    assert kind_fit(asks("新建多少座图书馆？"), "37 座", 1) == 1.0
+    assert kind_fit(asks("新建多少座图书馆？"), "乡村图书馆", 1) == 0.0  # asked for a number
+    assert kind_fit(asks("修了多少公里路？"), "37 座", 1) == 0.0  # the unit asked is 公里
+    assert question_missing("全县地铁线路有多长？", _hits()) > 0.5
+    assert question_missing("全县新建乡村图书馆多少座？", _hits()) == 0.0
+
+
+def test_policy_refuses_below_its_threshold():
+    settings = RefusalSettings(generative=(("bias", -1.0), ("kind_fit", 3.0)), generative_threshold=0.5)
+    policy = RefusalPolicy(settings)
+    question = "新建多少座图书馆？"
+    sure = policy.run(question, asks(question), _hits(), _evidence(), _draft("37 座"))
+    assert not sure.refuse and sure.confidence > 0.8
+    wrong_kind = policy.run(question, asks(question), _hits(), _evidence(), _draft("乡村图书馆"))
+    assert wrong_kind.refuse and wrong_kind.confidence < 0.5 and "confidence" in wrong_kind.reason

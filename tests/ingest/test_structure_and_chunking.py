@@ -1,0 +1,149 @@
+import re
+
+import pytest
+
+from qa.ingest.chunking import chunk_document
+from qa.ingest.decode import IngestError, decode_text, load_document, parse_document
+from qa.settings import ChunkingSettings
+from qa.text import split_sentences, squeeze_spaces
+from tests.conftest import REPORT
+
+BOILERPLATE = ["查看余下全文", "责任编辑", "精彩图片"]
+
+
+@pytest.fixture(scope="module")
+def report():
+    return load_document(REPORT)
+
+
+def test_metadata_read_from_text(report):
+    assert report.metadata.title.startswith("齐齐哈尔市政府工作报告")
+    assert report.metadata.date == "2022-01-13"
+    assert report.metadata.source == "齐齐哈尔日报"
+    assert report.metadata.published == "2022-03-15"
+
+
+def test_boilerplate_removed_and_title_kept_once(report):
+    texts = [p.text for p in report.paragraphs]
+    for phrase in BOILERPLATE:
+        assert not any(phrase in t for t in texts), phrase
+    assert sum(t.startswith("齐齐哈尔市政府工作报告") for t in texts) == 1
+    assert sum("来源" in t for t in texts) == 1
+    # real content right around the boilerplate survives
+    assert any(t.startswith("代市长") for t in texts)
+    assert texts[-1].startswith("各位代表,新征程已经起航")
+
+
+def test_section_paths(report):
+    farming = next(p for p in report.paragraphs if p.text.startswith("加快发展标准化集约化现代化大规模种植业"))
+    assert farming.section == (
+        "二、今后五年奋斗目标和2022年重点工作",
+        "(一)突出发展嫩江流域高效生态农业,勇当全省农业现代化建设排头兵",
+        "加快发展标准化集约化现代化大规模种植业",
+    )
+    assert farming.period == "2022年"
+    review = next(p for p in report.paragraphs if p.text.startswith("这五年,我们加快构建现代产业体系"))
+    assert review.section[0] == "一、过去五年工作回顾"
+    assert review.period == "2017—2021年"
+    last_year = next(p for p in report.paragraphs if p.text.startswith("刚刚过去的一年"))
+    assert last_year.period == "2021年"
+    goals = next(p for p in report.paragraphs if p.text.startswith("今后五年的奋斗目标"))
+    assert goals.period == "2022—2026年"
+
+
+def test_chunk_offsets_exact_and_nothing_lost(report):
+    chunks = chunk_document(report, ChunkingSettings())
+    covered = [False] * len(report.text)
+    for chunk in chunks:
+        assert report.text[chunk.start : chunk.end] == chunk.text
+        assert chunk.text == chunk.text.strip() and chunk.text
+        for i in range(chunk.start, chunk.end):
+            covered[i] = True
+    for paragraph in report.paragraphs:
+        missing = [i for i in range(paragraph.start, paragraph.end) if not covered[i] and not report.text[i].isspace()]
+        assert not missing, paragraph.text[:30]
+    # every non-boilerplate, non-blank line of the file is some paragraph
+    body_lines = [line.strip() for line in report.text.splitlines() if line.strip()]
+    kept = {p.text for p in report.paragraphs}
+    dropped = [line for line in body_lines if line not in kept]
+    assert all(
+        any(b in line for b in BOILERPLATE) or line.startswith("齐齐哈尔市政府工作报告") or "来源" in line
+        for line in dropped
+    ), dropped
+
+
+def test_chunks_never_cross_paragraphs_and_overlap_one_sentence(report):
+    settings = ChunkingSettings(target_chars=80, max_chars=200)
+    chunks = chunk_document(report, settings)
+    paragraphs = {p.number: p for p in report.paragraphs}
+    for chunk in chunks:
+        p = paragraphs[chunk.paragraph]
+        assert p.start <= chunk.start < chunk.end <= p.end
+        assert len(chunk.text) <= settings.max_chars
+    same_paragraph = [(a, b) for a, b in zip(chunks, chunks[1:]) if a.paragraph == b.paragraph]
+    assert same_paragraph
+    overlapping = 0
+    for a, b in same_paragraph:
+        if len(split_sentences(a.text)) > 1:  # a window of one long sentence is not repeated
+            overlap = report.text[b.start : a.end]
+            assert b.start < a.end and len(split_sentences(overlap)) == 1
+            overlapping += 1
+        else:
+            assert b.start >= a.end
+    assert overlapping
+
+
+def test_embed_text_has_context_and_squeezed_spaces(report):
+    chunk = next(c for c in chunk_document(report, ChunkingSettings()) if "400 万亩" in c.text)
+    assert "400万亩" in chunk.embed_text and "400 万亩" in chunk.text
+    assert chunk.embed_text.startswith("齐齐哈尔市政府工作报告(2022年1月13日 沈宏宇) [2017—2021年] 一、过去五年工作回顾")
+
+
+def test_squeeze_spaces_keeps_latin_word_spacing():
+    assert squeeze_spaces("增长 6%以 上, GDP 县 ") == "增长6%以上,GDP县"
+    assert squeeze_spaces("open data portal") == "open data portal"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-16"])
+def test_chinese_encodings_detected(encoding):
+    text = "齐齐哈尔市政府工作报告\n\n全市地区生产总值增长6%以上。“十四五”开局。"
+    data = text.encode(encoding)
+    assert decode_text(data) == text
+
+
+def test_binary_and_empty_files_rejected(tmp_path):
+    binary = tmp_path / "x.txt"
+    binary.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(IngestError, match="二进制"):
+        load_document(binary)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"  \n")
+    with pytest.raises(IngestError, match="空"):
+        load_document(empty)
+    with pytest.raises(IngestError, match="不支持"):
+        load_document(tmp_path / "a.exe")
+
+
+def test_html_and_markdown(tmp_path):
+    html = tmp_path / "page.html"
+    html.write_text(
+        "<html><head><title>t</title><script>alert(1)</script></head><body>"
+        "<h1>某市政府工作报告</h1><p>一、工作回顾</p><p>全年新增就业5万人。</p>"
+        "<p>责任编辑:张三</p></body></html>",
+        encoding="gbk",
+    )
+    doc = load_document(html)
+    texts = [p.text for p in doc.paragraphs]
+    assert doc.title == "某市政府工作报告"
+    assert "全年新增就业5万人。" in texts and not any("alert" in t or "责任编辑" in t for t in texts)
+    md = parse_document("# 报告\n\n## 一、回顾\n\n去年增长5%。\n", "md")
+    assert md.title == "报告"
+    body = [p for p in md.paragraphs if p.kind == "body"]
+    assert body[0].section == ("报告", "一、回顾") or body[0].section[-1] == "一、回顾"
+
+
+def test_offsets_survive_crlf_and_odd_spaces():
+    doc = parse_document("标题\r\n\r\n  第一段 有 空格。第二句。\r\n", "x")
+    (title, body) = doc.paragraphs
+    assert doc.text[body.start : body.end] == "第一段 有 空格。第二句。"
+    assert not re.search("\r", doc.text)

@@ -1,0 +1,68 @@
+"""Follow-up decisions and rule rewrites (qa/search/followup.py), both directions, invented dialogues."""
+
+import pytest
+
+from qa.search.followup import FollowupRewriter, depends_on_history, rewrite_by_rules
+
+
+@pytest.mark.parametrize(
+    "question", ["那养老院呢？", "去年呢？", "它由谁审批？", "这个要多久？", "要交多少钱？", "谁来管？", "还有农村的呢"]
+)
+def test_dependent_questions(question):
+    assert depends_on_history(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "那今年全县要新建多少所学校？",
+        "还有，县医院今年要新增多少张床位？",
+        "另外，农村公路今年修多少公里？",
+        "今年新建多少座公园？",
+    ],
+)
+def test_complete_questions_stay_as_they_are(question):
+    assert not depends_on_history(question)
+
+
+def test_rule_rewrites_swap_topic_or_time():
+    previous = "今年全县新建多少所幼儿园？"
+    assert rewrite_by_rules("那养老院呢？", previous) == "今年全县新建多少所养老院？"
+    assert rewrite_by_rules("去年呢？", previous) == "去年全县新建多少所幼儿园？"
+    assert "幼儿园" in rewrite_by_rules("它由谁审批？", previous)
+
+
+def test_rewriter_without_generator_uses_rules_only_when_needed():
+    rewriter = FollowupRewriter()
+    history = [{"question": "今年全县新建多少所幼儿园？"}]
+    assert rewriter.run("那今年全县要新建多少所学校？", history).how == "as is"
+    assert rewriter.run("那养老院呢？", []).how == "as is"  # no history: nothing to resolve
+    rewrite = rewriter.run("那养老院呢？", history)
+    assert rewrite.how == "rules" and "养老院" in rewrite.question
+
+
+class ScriptedGenerator:
+    def __init__(self, reply):
+        self.reply = reply
+        self.calls = 0
+
+    def warm_up(self):
+        pass
+
+    def stream(self, messages, max_tokens=48, stop=()):
+        from qa.answering.generator import Token
+
+        self.calls += 1
+        yield Token(self.reply, -0.1)
+
+
+def test_generator_rewrite_is_used_when_it_keeps_the_new_words():
+    history = [{"question": "申请住房补贴要交哪些材料？"}]
+    good = ScriptedGenerator("申请住房补贴要多久才能批下来？")
+    assert FollowupRewriter(good).run("这个要多久才能批下来？", history).question == "申请住房补贴要多久才能批下来？"
+    bad = ScriptedGenerator("申请住房补贴要交哪些材料？")  # lost the new question's words
+    rewrite = FollowupRewriter(bad).run("这个要多久才能批下来？", history)
+    assert rewrite.how == "rules" and "多久" in rewrite.question
+    complete = ScriptedGenerator("不该被调用")
+    FollowupRewriter(complete).run("那今年全县要新建多少所学校？", history)
+    assert complete.calls == 0
