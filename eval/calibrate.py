@@ -27,20 +27,17 @@ dev split would make its figures meaningless.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from eval.metrics import eval_index_dir, f1, normalize_answer, read_jsonl
-from qa.answering.extractive import scored_candidates
+from eval.calibration_cases import Case, best_f1, collect
+from eval.fitting import fit_logistic, fit_softmax_ranker
+from eval.metrics import normalize_answer
 from qa.answering.question import asks
 from qa.answering.refusal import FEATURES as REFUSAL_FEATURES
-from qa.answering.refusal import certain_refusal, signals
+from qa.answering.refusal import certain_refusal, logistic, signals
 from qa.answering.spans import FEATURES as SPAN_FEATURES
 from qa.answering.types import Draft
 
@@ -49,114 +46,9 @@ SPAN_L2 = 0.1  # ridge penalty on the span weights (hundreds of candidates per q
 SKIP_MIN_F1 = 0.9  # the generator is skipped only where extractive answers are this good, and no worse
 
 
-@dataclass
-class Case:
-    set_name: str
-    qid: str
-    variant: str  # "as asked" or "evidence removed"
-    answers: list[str]
-    question: str
-    rewritten: str
-    hits: list
-    evidence: list  # as generative mode selects it (sentence embeddings)
-    fast_evidence: list  # as extractive mode selects it (no sentence embeddings)
-    candidates: list = field(default_factory=list)  # (span, features, f1) on the fast evidence
-    generated: Draft | None = None  # the generative reader's draft on ``evidence``
-
-    @property
-    def answerable(self) -> bool:
-        return bool(self.answers)
-
-
-def best_f1(text: str, answers: list[str]) -> float:
-    return max((f1(text, g) for g in answers), default=0.0) if text else 0.0
-
-
-def holds_answer(text: str, row: dict) -> bool:
-    squashed = normalize_answer(text)
-    needles = [row.get("evidence") or ""] + list(row.get("answers") or [])
-    return any(normalize_answer(n) and normalize_answer(n) in squashed for n in needles)
-
-
-class CachedGenerator:
-    """The generator with its answers kept in a JSONL file, keyed by prompt: re-fits replay them."""
-
-    def __init__(self, generator, path: Path | None) -> None:
-        self.generator, self.path = generator, path
-        self.name = getattr(generator, "name", "cached")
-        self.cache = {r["key"]: r for r in read_jsonl(path)} if path and path.exists() else {}
-
-    def warm_up(self) -> None:
-        self.generator.warm_up()
-
-    def remember_prefix(self, prefix):
-        remember = getattr(self.generator, "remember_prefix", None)
-        return remember(prefix) if remember else 0
-
-    def stream(self, messages, max_tokens, stop=()):
-        from qa.answering.generator import Token
-
-        key = hashlib.sha1(json.dumps([messages, max_tokens, list(stop)], ensure_ascii=False).encode()).hexdigest()
-        if key not in self.cache:
-            tokens = list(self.generator.stream(messages, max_tokens, stop))
-            self.cache[key] = {"key": key, "tokens": [[t.text, t.logprob] for t in tokens]}
-            if self.path:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(self.cache[key], ensure_ascii=False) + "\n")
-        yield from (Token(text, logprob) for text, logprob in self.cache[key]["tokens"])
-
-
-def collect(sets: list[tuple[str, Path]], generate: bool, cache_path: Path | None, k: int = 5) -> list[Case]:
-    from qa.answering.generative import GenerativeReader
-    from qa.answering.generator import load_generator
-    from qa.pipeline import Pipeline
-    from qa.settings import Settings
-
-    reader = None
-    if generate:
-        settings = Settings.from_env()
-        reader = GenerativeReader(
-            CachedGenerator(load_generator(settings), cache_path), settings.generation.max_new_tokens
-        )
-        reader.warm_up()
-    cases: list[Case] = []
-    for qa_file, corpus in sets:
-        pipeline = Pipeline(Settings.from_env(corpus_dir=corpus, index_dir=eval_index_dir(corpus)))
-        pipeline.warm_up()
-        for row in read_jsonl(qa_file):
-            result = pipeline.retrieve(row["question"], k=2 * k)
-            variants = [("as asked", result.hits[:k], list(row.get("answers") or []))]
-            if row.get("answers"):
-                kept = [h for h in result.hits if not holds_answer(h.chunk.text, row)][:k]
-                variants.append(("evidence removed", kept, []))
-            for variant, hits, answers in variants:
-                evidence = pipeline.answerer.evidence.run(result.rewritten, hits, result.query_vector)
-                fast = pipeline.answerer.evidence.run(result.rewritten, hits)
-                case = Case(
-                    Path(qa_file).stem,
-                    row["id"],
-                    variant,
-                    answers,
-                    row["question"],
-                    result.rewritten,
-                    hits,
-                    evidence,
-                    fast,
-                )
-                question_asks = asks(result.rewritten)
-                for span, values in scored_candidates(result.rewritten, question_asks, fast):
-                    case.candidates.append((span, values, best_f1(span.text, row.get("answers") or [])))
-                if reader is not None and evidence:
-                    case.generated = reader.run(result.rewritten, evidence)
-                cases.append(case)
-            print(f"\r{qa_file}: {len(cases)} cases", end="", file=sys.stderr, flush=True)
-        print(file=sys.stderr)
-    return cases
-
-
-def fit_span_weights(cases: list[Case], steps: int = 400, rate: float = 0.5) -> dict[str, float]:
-    """Listwise softmax regression: each answerable question's best-F1 candidates are the target."""
+def fit_span_weights(cases: list[Case]) -> dict[str, float]:
+    """The extractive reader's weights: a softmax over each answerable question's candidates,
+    its best-F1 candidates as the target (questions with no candidate of F1 ≥ 0.5 are left out)."""
     groups = []
     for case in cases:
         if case.variant != "as asked" or not case.answerable or not case.candidates:
@@ -166,44 +58,17 @@ def fit_span_weights(cases: list[Case], steps: int = 400, rate: float = 0.5) -> 
             continue
         target = (scores >= scores.max() - 1e-9).astype(float)
         groups.append((np.array([c[1] for c in case.candidates], dtype=float), target / target.sum()))
-    stacked = np.vstack([x for x, _ in groups])
-    mean, sd = stacked.mean(axis=0), stacked.std(axis=0) + 1e-6
-    w = np.zeros(stacked.shape[1])
-    for _ in range(steps):
-        gradient = SPAN_L2 * w / len(groups)
-        for x, target in groups:
-            z = ((x - mean) / sd) @ w
-            p = np.exp(z - z.max())
-            p /= p.sum()
-            gradient += ((x - mean) / sd).T @ (p - target) / len(groups)
-        w -= rate * gradient
-    raw = w / sd  # a constant shift does not change a softmax: no bias needed
-    return {name: round(float(v), 4) for name, v in zip(SPAN_FEATURES, raw)}
+    weights = fit_softmax_ranker(groups, SPAN_L2)
+    return {name: round(float(v), 4) for name, v in zip(SPAN_FEATURES, weights)}
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, names) -> dict[str, float]:
-    """L2-regularized logistic regression by Newton steps; weights for the raw features."""
-    mean, sd = x.mean(axis=0), x.std(axis=0) + 1e-6
-    z = np.hstack([np.ones((len(x), 1)), (x - mean) / sd])
-    w = np.zeros(z.shape[1])
-    penalty = np.eye(z.shape[1]) * L2
-    penalty[0, 0] = 0.0
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30, 30)))
-        gradient = z.T @ (p - y) + penalty @ w
-        hessian = (z * (p * (1 - p))[:, None]).T @ z + penalty
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-6:
-            break
-    weights = {"bias": float(w[0] - np.sum(w[1:] * mean / sd))}
-    weights.update({name: float(v) for name, v in zip(names, w[1:] / sd)})
-    return {k: round(v, 4) for k, v in weights.items()}
+def fit_refusal_weights(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    bias, weights = fit_logistic(x, y, L2)
+    return {"bias": round(bias, 4), **{n: round(float(v), 4) for n, v in zip(REFUSAL_FEATURES, weights)}}
 
 
 def probability(weights: dict[str, float], values: dict[str, float]) -> float:
-    z = weights.get("bias", 0.0) + sum(w * values[n] for n, w in weights.items() if n != "bias")
-    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+    return logistic(weights.items(), values)
 
 
 def extractive_draft(case: Case, weights: dict[str, float]) -> Draft:
@@ -271,7 +136,7 @@ def fit_refusal(pairs: list[tuple[Case, Draft]]) -> tuple[dict[str, float], floa
         [[signals(c.rewritten, asks(c.rewritten), c.hits, c.evidence, d)[n] for n in REFUSAL_FEATURES] for c, d in rows]
     )
     y = np.array([float(c.answerable) for c, _ in rows])
-    weights = fit_logistic(x, y, REFUSAL_FEATURES)
+    weights = fit_refusal_weights(x, y)
     asked = [(c, d) for c, d in pairs if c.variant == "as asked"]
     best = max(
         (credit([(c, *outcome(c, d, weights, t)[:2]) for c, d in asked]), -abs(t - 0.5), t)

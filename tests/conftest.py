@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from qa.settings import Settings, set_offline_environment
+from ui.launcher import free_port, running_server, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "data" / "corpus" / "qiqihar-2022-government-work-report.txt"
@@ -110,7 +111,6 @@ def report_pipeline(tmp_path_factory, real_encoder):
 def ui_server(tmp_path_factory):
     """A real chat server (``python -m ui``) over a copy of the invented fixture corpus, rate
     limit off; yields (url, data_dir)."""
-    from ui.launcher import running_server
 
     data = tmp_path_factory.mktemp("ui-data")
     shutil.copytree(FIXTURE_CORPUS, data / "corpus")
@@ -122,14 +122,6 @@ def ui_server(tmp_path_factory):
     }
     with running_server(env, data / "server.log", UI_START_TIMEOUT_S) as url:
         yield url, data
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_http(url: str, process, timeout_s: float, log_path: Path) -> None:
@@ -186,8 +178,4 @@ def generator_server(tmp_path_factory):
         wait_for_http(f"http://127.0.0.1:{port}/v1/models", process, 300, log_path)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-READY_QUESTION = "今年地区生产总值增长目标是多少？"
+READY_QUESTION = "你好，现在可以提问吗？"  # any question; readiness means an answer without an error
 
 
 def free_port() -> int:
@@ -20,39 +20,44 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop(process: subprocess.Popen, timeout_s: float = 20) -> None:
+    """Terminates a child process; kills it when it has not exited after ``timeout_s``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
 def running_server(env: dict[str, str], log_path: Path, timeout_s: float = 600, extra_args=()):
     """Yields the server URL once ``/ask`` answers; terminates the server afterwards."""
     from gradio_client import Client
 
     port = free_port()
-    log = open(log_path, "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ui", "--port", str(port), *extra_args],
-        cwd=REPO,
-        env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline, client = time.monotonic() + timeout_s, None
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"ui server exited early: {Path(log_path).read_text()[-2000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"ui server not ready after {timeout_s:.0f} s; see {log_path}")
-            try:
-                client = client or Client(url, verbose=False)
-                if not client.predict(READY_QUESTION, None, "extractive", 3, api_name="/ask").get("error"):
-                    break
-            except Exception:
-                time.sleep(2)
-        yield url
-    finally:
-        process.terminate()
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ui", "--port", str(port), *extra_args],
+            cwd=REPO,
+            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}/"
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            deadline, client = time.monotonic() + timeout_s, None
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"ui server exited early: {Path(log_path).read_text()[-2000:]}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"ui server not ready after {timeout_s:.0f} s; see {log_path}")
+                try:
+                    client = client or Client(url, verbose=False)
+                    if not client.predict(READY_QUESTION, None, "extractive", 3, api_name="/ask").get("error"):
+                        break
+                except Exception:
+                    time.sleep(2)
+            yield url
+        finally:
+            stop(process)

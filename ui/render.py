@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from qa.text import short_title
 from qa.answering.types import Answer
-from qa.text import squeeze_spaces
+from qa.text import short_title, squeeze_spaces
 
 MAX_SHOWN_QUESTION = 300
 

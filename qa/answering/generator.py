@@ -62,10 +62,17 @@ class LlamaGenerator:
     quotes. A prompt longer than ``n_ctx`` raises ``ValueError``.
     """
 
-    def __init__(self, model_path: Path, n_ctx: int = 2048, n_threads: int | None = None, n_batch: int = 512) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        n_ctx: int = 2048,
+        n_threads: int | None = None,
+        n_batch: int = 512,
+        use_mmap: bool = False,
+    ) -> None:
         self.model_path = Path(model_path)
         self.name = self.model_path.stem
-        self.n_ctx, self.n_batch = n_ctx, n_batch
+        self.n_ctx, self.n_batch, self.use_mmap = n_ctx, n_batch, use_mmap
         self.n_threads = n_threads or len(os.sched_getaffinity(0))
         self._llama = None
         self._template = None
@@ -88,6 +95,7 @@ class LlamaGenerator:
                 n_ctx=self.n_ctx,
                 n_batch=self.n_batch,
                 n_ubatch=self.n_batch,
+                use_mmap=self.use_mmap,
                 n_threads=self.n_threads,
                 n_threads_batch=self.n_threads,
                 verbose=False,
@@ -210,5 +218,9 @@ def load_generator(settings) -> Generator:
         raise GeneratorUnavailable(f"unknown generator model {generation.model!r}; known: {sorted(MODELS)}")
     path = assemble_model(MODELS[generation.model], settings.model_dir)
     return LlamaGenerator(
-        path, n_ctx=generation.n_ctx, n_threads=generation.n_threads or None, n_batch=generation.n_batch
+        path,
+        n_ctx=generation.n_ctx,
+        n_threads=generation.n_threads or None,
+        n_batch=generation.n_batch,
+        use_mmap=generation.use_mmap,
     )

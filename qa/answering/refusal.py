@@ -108,6 +108,12 @@ def signals(question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence]
     }
 
 
+def logistic(weights, values: dict[str, float]) -> float:
+    """σ(bias + Σ weight × value) for (name, weight) pairs, "bias" being the intercept."""
+    z = sum(weight if name == "bias" else weight * values[name] for name, weight in weights)
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+
 def certain_refusal(question: str, evidence: list[Evidence], draft: Draft) -> str:
     """Why the draft must be refused whatever the weights say ("" when it need not be)."""
     if not evidence:
@@ -132,9 +138,7 @@ class RefusalPolicy:
 
     def probability(self, values: dict[str, float], reader: str) -> float:
         """P(the answer is there to give) under the reader's fitted weights."""
-        weights = dict(self.settings.weights(reader))
-        z = weights.pop("bias", 0.0) + sum(weight * values[name] for name, weight in weights.items())
-        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+        return logistic(self.settings.weights(reader), values)
 
     def run(self, question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence], draft: Draft) -> Decision:
         reason = certain_refusal(question, evidence, draft)

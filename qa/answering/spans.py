@@ -24,6 +24,7 @@ ENUMERATION = re.compile(
 )
 QUOTED = re.compile(r"“[^”]{1,30}”")
 PAIR_JOINER = re.compile(r"\s*(?:和|、|与|及|至|到|-|—|~)\s*")
+DANGLING = re.compile(r"^[的和与及或而之等]|(?:[的和与及或等了]|或者)$")  # cut through a phrase
 REFERENCE = re.compile(r"第[零〇一二三四五六七八九十百千\d]+[条款项章节编]")
 LEADING_FILLER = re.compile(r"^(?:[，,、；;：:\s]|并且|并|而且|同时|其中|以及|以|对|在|将|要|把|由)+")
 NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "ng", "j", "eng", "vn", "an")
@@ -54,6 +55,7 @@ FEATURES = (
     "reference",
     "pair",
     "head_match",
+    "dangling",
 )
 
 
@@ -92,6 +94,21 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start, start + len(stripped)
 
 
+def _first_item_start(sentence: str, start: int, end: int) -> int:
+    """Where an enumeration's first item begins: the regex's first item often carries the words
+    before it ("重点发展新材料、冰雪旅游"); keep its shortest tail of whole words that is as long
+    as the shortest other item."""
+    items = sentence[start:end].split("、")
+    if len(items) < 2:  # cut at 等 before the second item
+        return start
+    shortest = min(len(item) for item in items[1:])
+    words = _tagged(items[0])
+    for i in range(len(words) - 1, -1, -1):
+        if words[-1][1] - words[i][0] >= shortest:
+            return start + words[i][0]
+    return start
+
+
 def candidates(sentence: str, question: str) -> list[Candidate]:
     """Every candidate span of ``sentence`` (deduplicated, sentence-relative offsets)."""
     found: dict[tuple[int, int], str] = {}
@@ -110,7 +127,11 @@ def candidates(sentence: str, question: str) -> list[Candidate]:
     for match in ENUMERATION.finditer(sentence):
         text = match.group()
         cut = text.find("等")
-        add(match.start(), match.start() + (cut if cut > 0 else len(text)), "list")
+        end = match.start() + (cut if cut > 0 else len(text))
+        add(match.start(), end, "list")
+        first = _first_item_start(sentence, match.start(), end)
+        if first > match.start():
+            add(first, end, "list")
     for match in QUOTED.finditer(sentence):
         add(match.start(), match.end(), "quoted")
     words = _tagged(sentence)
@@ -215,4 +236,5 @@ def candidate_features(
         float(bool(REFERENCE.search(text))),
         float(shape == "pair" and asks.parts),
         float(bool(asks.head) and (asks.head in text or core.endswith(asks.head[-1]))),
+        float(bool(DANGLING.search(core))),
     ]

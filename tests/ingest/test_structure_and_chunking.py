@@ -96,7 +96,9 @@ def test_chunks_never_cross_paragraphs_and_overlap_one_sentence(report):
 def test_embed_text_has_context_and_squeezed_spaces(report):
     chunk = next(c for c in chunk_document(report, ChunkingSettings()) if "400 万亩" in c.text)
     assert "400万亩" in chunk.embed_text and "400 万亩" in chunk.text
-    assert chunk.embed_text.startswith("齐齐哈尔市政府工作报告(2022年1月13日 沈宏宇) [2017—2021年] 一、过去五年工作回顾")
+    assert chunk.embed_text.startswith(
+        "齐齐哈尔市政府工作报告(2022年1月13日 沈宏宇) [2017—2021年] 一、过去五年工作回顾"
+    )
 
 
 def test_squeeze_spaces_keeps_latin_word_spacing():

@@ -1,5 +1,6 @@
-"""Bad input through every entry point: a clear answer or message, never a traceback,
-never a reply from outside the documents."""
+"""Bad input through every entry point: a clear message (QuestionError, exit code 2, an
+"error" field) or a refusal, never a traceback and never an answer made up for a question the
+documents do not answer."""
 
 import json
 import os
@@ -9,7 +10,7 @@ import sys
 import pytest
 
 from qa.search.normalize import QuestionError
-from tests.conftest import MODEL_DIR, REPORT, ROOT
+from tests.conftest import FIXTURE_CORPUS, MODEL_DIR, REPORT, ROOT
 
 pytestmark = pytest.mark.model
 
@@ -27,12 +28,31 @@ BAD_QUESTIONS = {
 }
 
 
-def _report_numbers_ok(answer, index) -> bool:
-    """Refused, or the answer is an exact span of a loaded document."""
-    if answer.refused:
-        return answer.answer is None
-    texts = [d.text for d in index.documents.values()]
-    return any(answer.answer in t for t in texts)
+# What each bad input must get: a message (unusable input), a refusal (it asks nothing the
+# documents answer), or an answer that is an exact span of a document (it does ask something).
+EXPECTED = {
+    "empty": "message",
+    "whitespace": "message",
+    "huge": "message",
+    "binary": "message",
+    "lone_surrogates": "message or refusal",
+    "emoji": "refusal",
+    "english": "span",
+    "html": "refusal",
+    "sql": "span",
+    "injection": "refusal",
+}
+
+
+def _check(name: str, answer, documents: list[str]) -> None:
+    expected = EXPECTED[name]
+    assert answer.reply, name
+    if "refusal" in expected and expected != "span":
+        assert answer.refused and answer.answer is None, (name, answer.answer, answer.note)
+    elif answer.refused:
+        assert answer.answer is None
+    else:
+        assert any(answer.answer in text for text in documents), (name, answer.answer)
 
 
 @pytest.mark.parametrize("name", sorted(BAD_QUESTIONS))
@@ -41,9 +61,10 @@ def test_python_api(report_pipeline, name):
     try:
         answer = report_pipeline.ask(question, mode="extractive")
     except QuestionError as exc:
-        assert str(exc) and "Traceback" not in str(exc)
+        assert "message" in EXPECTED[name] and str(exc) and "Traceback" not in str(exc)
         return
-    assert answer.reply and _report_numbers_ok(answer, report_pipeline.index)
+    assert "message" not in EXPECTED[name] or "refusal" in EXPECTED[name], name
+    _check(name, answer, [d.text for d in report_pipeline.index.documents.values()])
 
 
 def test_invalid_utf8_bytes_are_handled(report_pipeline):
@@ -74,24 +95,33 @@ def test_cli(tmp_path, name):
         timeout=600,
     )
     assert "Traceback" not in done.stderr
-    if done.returncode == 0:
-        result = json.loads(done.stdout)
-        assert result["refused"] or result["answer"] in REPORT.read_text(encoding="utf-8")
+    if "message" in EXPECTED[name] and done.returncode == 2:
+        assert "错误" in done.stderr
+        return
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    if EXPECTED[name] == "refusal":
+        assert result["refused"] and result["answer"] is None
     else:
-        assert done.returncode == 2 and "错误" in done.stderr
+        assert result["refused"] or result["answer"] in REPORT.read_text(encoding="utf-8")
 
 
 def test_gradio_api(ui_server):
     from gradio_client import Client
 
     client = Client(ui_server[0], verbose=False)
-    report = REPORT.read_text(encoding="utf-8")
+    documents = [p.read_text(encoding="utf-8") for p in FIXTURE_CORPUS.rglob("*.txt")]
     for name, question in BAD_QUESTIONS.items():
         if name == "lone_surrogates":
             continue  # not encodable as UTF-8 JSON: no HTTP client can send it
         result = client.predict(question, None, "extractive", 3, api_name="/ask")
         assert result["reply"], name
-        assert result["refused"] or result["answer"] in report, name
+        if "message" in EXPECTED[name]:
+            assert result["refused"] and result.get("error"), name
+        elif EXPECTED[name] == "refusal":
+            assert result["refused"] and result["answer"] is None, (name, result["answer"])
+        else:
+            assert result["refused"] or any(result["answer"] in d for d in documents), name
 
 
 def test_injection_inside_an_uploaded_document_stays_inside_documents(report_pipeline, tmp_path):

@@ -66,3 +66,11 @@ def test_generator_rewrite_is_used_when_it_keeps_the_new_words():
     complete = ScriptedGenerator("不该被调用")
     FollowupRewriter(complete).run("那今年全县要新建多少所学校？", history)
     assert complete.calls == 0
+
+
+def test_a_history_of_plain_questions_is_resolved_turn_by_turn():
+    history = [{"question": "东山县今年新建多少座乡村图书馆？"}, {"question": "那社区食堂呢？"}]
+    rewrite = FollowupRewriter().run("去年呢？", history)
+    assert "去年" in rewrite.question and "社区食堂" in rewrite.question and "东山县" in rewrite.question
+    recorded = [*history[:1], {"question": "那社区食堂呢？", "rewritten": "东山县今年建成多少家社区食堂？"}]
+    assert FollowupRewriter().run("去年呢？", recorded).question == "东山县去年建成多少家社区食堂？"

@@ -12,8 +12,8 @@ import time
 import pytest
 from gradio_client import Client, handle_file
 
-from tests.conftest import MODEL_DIR, ROOT, free_port
-from ui.launcher import running_server
+from tests.conftest import MODEL_DIR, ROOT
+from ui.launcher import free_port, running_server, stop
 
 pytestmark = [pytest.mark.generator, pytest.mark.model]
 SECONDS = 30  # how long a change may take to show in the other worker
@@ -26,35 +26,33 @@ LAKE = "# 某湖保护办法\n\n第三条　湖区禁止新建排污口。\n\n�
 def milvus_server(tmp_path_factory):
     port = free_port()
     data = tmp_path_factory.mktemp("milvus")
-    log = open(data / "server.log", "w")
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "milvus-lite"),
-            "server",
-            "--data-dir",
-            str(data),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, (data / "server.log").read_text()
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    with open(data / "server.log", "w") as log:
+        process = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "milvus-lite"),
+                "server",
+                "--data-dir",
+                str(data),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert process.poll() is None and time.monotonic() < deadline, (data / "server.log").read_text()
+                    time.sleep(0.5)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(process, 30)
 
 
 def _eventually(check, what: str):

@@ -1,0 +1,58 @@
+"""Candidate spans and their features (qa/answering/spans.py), and the extractive reader
+(qa/answering/extractive.py), on invented sentences."""
+
+from qa.answering.evidence import Evidence
+from qa.answering.extractive import ExtractiveReader, scored_candidates
+from qa.answering.question import asks
+from qa.answering.spans import FEATURES, candidate_features, candidates, distinctive_anchors
+from qa.settings import ExtractiveSettings
+
+TARGETS = "全县生产总值增长6%以上,财政收入增长 7%,固定资产投资增长 10%以 上,城乡居民收入分别增长5%和6%。"
+
+
+def _texts(sentence, question=""):
+    return {sentence[c.start : c.end]: c.shape for c in candidates(sentence, question)}
+
+
+def test_candidates_cover_the_shapes_answers_take():
+    found = _texts(TARGETS)
+    assert found["10%以 上"] == "number" and found["5%和6%"] == "pair"
+    assert "发展新材料" in _texts("发展新材料等产业、冰雪旅游。")  # 等 before the second item: no crash
+    lists = _texts("重点发展新材料、冰雪旅游、中药材等产业。")
+    assert lists["新材料、冰雪旅游、中药材"] == "list"  # cut before 等
+    assert _texts("打造“一村一品”“一镇一业”。")["“一村一品”"] == "quoted"
+    clauses = _texts("通过延期还贷、减免租金,帮助企业渡过难关。")
+    assert clauses["帮助企业渡过难关"] == "clause"
+    assert "通过延期还贷、减免租金,帮助企业渡过难关" in clauses  # a run of clauses
+
+
+def test_features_line_up_with_their_names():
+    question = "固定资产投资增长多少？"
+    sentence_asks = asks(question)
+    for candidate in candidates(TARGETS, question):
+        assert len(candidate_features(candidate, TARGETS, question, sentence_asks, 1.0, 0, 0.5)) == len(FEATURES)
+
+
+def _feature(text, question, name):
+    candidate = next(c for c in candidates(TARGETS, question) if TARGETS[c.start : c.end] == text)
+    values = candidate_features(candidate, TARGETS, question, asks(question), 1.0, 0, 0.5)
+    return dict(zip(FEATURES, values))[name]
+
+
+def test_distinctive_anchors_and_clause_coverage_place_the_number():
+    question = "固定资产投资增长多少？"
+    anchors = [TARGETS[s:e] for s, e in distinctive_anchors(TARGETS, question)]
+    assert "固定资产" in anchors and "增长" not in anchors  # 增长 stands four times
+    assert _feature("10%以 上", question, "clause_coverage") > _feature("7%", question, "clause_coverage")
+    assert _feature("10%以 上", question, "after_distinct") == 1.0
+    assert _feature("7%", question, "after_distinct") == 0.0
+
+
+def test_reader_picks_by_its_weights():
+    sentence = Evidence(0, "doc", 0, len(TARGETS), TARGETS, "某县报告", (), None, 1.0, 0.6)
+    reader = ExtractiveReader(ExtractiveSettings(weights=(("kind_number", 2.0), ("clause_coverage", 3.0))))
+    draft = reader.run("固定资产投资增长多少？", asks("固定资产投资增长多少？"), [sentence])
+    assert draft.text == "10%以 上" and 0 < draft.score <= 1
+    assert draft.spans[0].start == TARGETS.index("10%以 上")
+    assert ExtractiveReader(ExtractiveSettings()).run("问题", asks("问题"), []).spans == []
+    assert scored_candidates("问题", asks("问题"), []) == []
