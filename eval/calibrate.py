@@ -36,8 +36,9 @@ from eval.calibration_cases import Case, best_f1, collect
 from eval.fitting import fit_logistic, fit_softmax_ranker
 from eval.metrics import normalize_answer
 from qa.answering.question import asks
+from qa.answering.refusal import FEATURE_SIGNS, certain_refusal, logistic, signals
 from qa.answering.refusal import FEATURES as REFUSAL_FEATURES
-from qa.answering.refusal import certain_refusal, logistic, signals
+from qa.answering.spans import FEATURE_SIGNS as SPAN_SIGNS
 from qa.answering.spans import FEATURES as SPAN_FEATURES
 from qa.answering.types import Draft
 
@@ -58,12 +59,12 @@ def fit_span_weights(cases: list[Case]) -> dict[str, float]:
             continue
         target = (scores >= scores.max() - 1e-9).astype(float)
         groups.append((np.array([c[1] for c in case.candidates], dtype=float), target / target.sum()))
-    weights = fit_softmax_ranker(groups, SPAN_L2)
+    weights = fit_softmax_ranker(groups, SPAN_L2, signs=np.array([SPAN_SIGNS[n] for n in SPAN_FEATURES]))
     return {name: round(float(v), 4) for name, v in zip(SPAN_FEATURES, weights)}
 
 
 def fit_refusal_weights(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    bias, weights = fit_logistic(x, y, L2)
+    bias, weights = fit_logistic(x, y, L2, np.array([FEATURE_SIGNS[n] for n in REFUSAL_FEATURES]))
     return {"bias": round(bias, 4), **{n: round(float(v), 4) for n, v in zip(REFUSAL_FEATURES, weights)}}
 
 

@@ -126,33 +126,33 @@ class ExtractiveSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     weights: tuple[tuple[str, float], ...] = (
-        ("sentence_score", 5.6725),
-        ("sentence_rank", 0.0189),
-        ("coverage", 5.527),
-        ("period", 2.2177),
-        ("kind_number", 1.6554),
-        ("kind_list", 1.1308),
-        ("kind_noun", 1.7255),
-        ("kind_clause", 1.4153),
+        ("sentence_score", 6.8053),
+        ("sentence_rank", -0.0462),
+        ("coverage", 5.5213),
+        ("period", 2.6392),
+        ("kind_number", 2.278),
+        ("kind_list", 1.2074),
+        ("kind_noun", 2.2804),
+        ("kind_clause", 1.2386),
         ("kind_person", 0.0),
-        ("unit_match", 3.3541),
-        ("first_number", 1.8294),
-        ("novelty", -0.9376),
-        ("restates", 0.9376),
-        ("near", 0.6598),
-        ("after_anchor", -1.0836),
-        ("before_anchor", -0.5576),
-        ("near_distinct", 0.1682),
-        ("after_distinct", 0.4405),
-        ("length", 1.5494),
-        ("clauses", -1.2329),
-        ("answer_clause", 0.8827),
-        ("clause_coverage", 1.1395),
-        ("whole_sentence", 1.5109),
-        ("reference", 0.3526),
-        ("pair", 5.7836),
-        ("head_match", 2.2088),
-        ("dangling", -2.2907),
+        ("unit_match", 3.0842),
+        ("first_number", 1.1612),
+        ("novelty", 0.0),
+        ("restates", 0.0),
+        ("near", 0.0),
+        ("after_anchor", 0.0),
+        ("before_anchor", 0.0),
+        ("near_distinct", 0.7349),
+        ("after_distinct", 0.6263),
+        ("length", 1.5498),
+        ("clauses", -1.3064),
+        ("answer_clause", 1.0992),
+        ("clause_coverage", 1.5021),
+        ("whole_sentence", 1.9432),
+        ("reference", -0.1584),
+        ("pair", 7.8628),
+        ("head_match", 1.8107),
+        ("dangling", -1.228),
     )
 
 
@@ -162,44 +162,45 @@ class RefusalSettings:
     probability below which an answer is refused.
 
     Fitted by ``python -m eval calibrate`` on the tuning splits (data/qa/*_tune.jsonl, plus the
-    same questions with their evidence removed as extra "not there" cases); the command prints
-    this block.
+    same questions with their evidence removed as extra "not there" cases), each weight held to
+    the direction :data:`qa.answering.refusal.FEATURE_SIGNS` gives it (0: the fit dropped it);
+    the command prints this block.
     """
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     generative: tuple[tuple[str, float], ...] = (
-        ("bias", -1.8502),
-        ("logprob_mean", 2.1747),
-        ("logprob_min", 0.0667),
-        ("unaligned", 0.8732),
-        ("inexact", -1.4807),
-        ("coverage", 1.7602),
-        ("cited_coverage", 1.6832),
-        ("question_missing", 0.1751),
-        ("kind_fit", 0.9009),
-        ("period_conflict", -2.9867),
-        ("cited_rank", -0.0773),
+        ("bias", -1.7219),
+        ("logprob_mean", 2.2449),
+        ("logprob_min", 0.0279),
+        ("unaligned", 0.0),
+        ("inexact", -1.4937),
+        ("coverage", 1.6565),
+        ("cited_coverage", 1.629),
+        ("question_missing", 0.0),
+        ("kind_fit", 0.9103),
+        ("period_conflict", -2.9781),
+        ("cited_rank", -0.0757),
         ("reader_score", 0.0),
     )
     extractive: tuple[tuple[str, float], ...] = (
-        ("bias", -3.8847),
+        ("bias", -3.0025),
         ("logprob_mean", 0.0),
         ("logprob_min", 0.0),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 1.6592),
-        ("cited_coverage", 2.7149),
-        ("question_missing", 1.3157),
-        ("kind_fit", 0.8335),
-        ("period_conflict", -2.8615),
-        ("cited_rank", -0.4076),
-        ("reader_score", 1.1926),
+        ("coverage", 1.0679),
+        ("cited_coverage", 1.9743),
+        ("question_missing", 0.0),
+        ("kind_fit", 0.9592),
+        ("period_conflict", -3.2227),
+        ("cited_rank", -0.7964),
+        ("reader_score", 1.5575),
     )
     generative_threshold: float = 0.25
     extractive_threshold: float = 0.2
     # In generative mode, an extractive draft at least this confident is answered without the
     # generator (above 1: never).
-    skip_generator: float = 1.01
+    skip_generator: float = 0.78
 
     def weights(self, reader: str) -> tuple[tuple[str, float], ...]:
         return self.generative if reader == "generative" else self.extractive

@@ -79,7 +79,9 @@ def _documents_tab(handlers: Handlers, settings: Settings, documents: gr.HTML):
         elem_id="doc-table",
     )
     with gr.Row():
-        choice = gr.Dropdown(label="选择要移除的文档", choices=[], elem_id="remove-choice")
+        # any id is accepted (another worker may have added it since this page loaded);
+        # the handler answers politely for one that is not indexed
+        choice = gr.Dropdown(label="选择要移除的文档", choices=[], elem_id="remove-choice", allow_custom_value=True)
         remove = gr.Button("移除文档", variant="stop", elem_id="remove")
     outputs = [status, table, choice, documents]
     upload_box.upload(handlers.upload, [upload_box, token], outputs, api_name="upload")

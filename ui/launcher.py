@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-READY_QUESTION = "你好，现在可以提问吗？"  # any question; readiness means an answer without an error
+READY_QUESTION = "文件里有哪些内容？"  # any real question; ready means an answer without an error
 
 
 def free_port() -> int:

@@ -27,7 +27,10 @@ ASKING_WORD = re.compile(r"^(?:哪|什么|啥)")
 NAMING_AFTER = re.compile(r"^(?:叫什么|叫啥|是什么|是哪|是啥)")
 WHEN_Q = re.compile(r"哪一?年|什么时候|何时|几月|哪天|什么时间|多会儿")
 RATE_Q = re.compile(r"率|占比|比例|比重|百分之几|百分比|几成")
-UNIT_Q = re.compile(rf"多少({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))}|[{MEASURE_WORDS}])")
+# 几 after 这/那/前/近/后 is a span of time (这几年), not a count
+UNIT_Q = re.compile(
+    rf"(?:多少|(?<![这那前近后])几)({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))}|[{MEASURE_WORDS}])"
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,11 @@ def asks(question: str) -> Asks:
     else:
         kind = "text"
     return Asks(
-        kind, unit[1] if unit else None, parts, kind == "number" and bool(RATE_Q.search(question)), head_noun(question)
+        kind,
+        unit[1] if unit else None,
+        parts,
+        kind == "number" and bool(RATE_Q.search(question)),
+        head_noun(question),
     )
 
 

@@ -3,11 +3,11 @@
 :func:`signals` measures what speaks for and against a draft answer: how much of the
 question the retrieved text covers at all, whether the generator said "not there", how sure
 it was of its tokens, whether its words align with the evidence, whether the answer is of the
-kind asked (a number for 多少, a name for 谁) and about the period asked, and whether it only
-restates the question. :class:`RefusalPolicy` turns them into a probability that the answer
-is there to give, with logistic weights fitted on the tuning split (``python -m eval
-calibrate``; the weights live in :class:`qa.settings.RefusalSettings`), and refuses below the
-threshold fitted with them.
+kind asked (a number for 多少, a name for 谁) and about the period asked, and whether it
+only restates the question.
+:class:`RefusalPolicy` turns them into a probability that the answer is there to give, with
+logistic weights fitted on the tuning split (``python -m eval calibrate``; the weights live in
+:class:`qa.settings.RefusalSettings`), and refuses below the threshold fitted with them.
 
 Certain cases need no weights: nothing retrieved, nothing grounded, or an answer that
 only repeats the question (it adds no information).
@@ -30,19 +30,22 @@ from qa.text import numbers_in, squeeze_spaces, years_named
 
 YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")
 RATE_ANSWER = re.compile(r"[%‰]|百分之|个百分点|成|倍")
-FEATURES = (
-    "logprob_mean",
-    "logprob_min",
-    "unaligned",
-    "inexact",
-    "coverage",
-    "cited_coverage",
-    "question_missing",
-    "kind_fit",
-    "period_conflict",
-    "cited_rank",
-    "reader_score",
-)
+# Each signal with the direction it may push the probability that the answer is there
+# (+1 up, -1 down): the fit drops a signal whose weight comes out the other way.
+FEATURE_SIGNS = {
+    "logprob_mean": 1,
+    "logprob_min": 1,
+    "unaligned": -1,
+    "inexact": -1,
+    "coverage": 1,
+    "cited_coverage": 1,
+    "question_missing": -1,
+    "kind_fit": 1,
+    "period_conflict": -1,
+    "cited_rank": -1,
+    "reader_score": 1,
+}
+FEATURES = tuple(FEATURE_SIGNS)
 
 
 @dataclass(frozen=True)

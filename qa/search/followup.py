@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from qa.index.lexical import tokenize
-from qa.text import names_time
+from qa.text import MEASURE_WORDS, names_time
 
 PRONOUN = re.compile(
     r"^(?:那么?|还有|另外)?\s*(?:它们?|他们|她们|这个|那个|这些|那些|该|其|此|这项|这一|这种|那种|"
@@ -93,9 +93,9 @@ def depends_on_history(question: str) -> bool:
     core = OPENER.sub("", text).rstrip("?？。!！ ")
     own = [w for _, w in nouns(core) if len(w) >= 2]
     if not own:
-        return True  # no subject or object of its own: "那过去五年累计建了多少？"
+        return True  # no subject or object of its own: "那前年一共办了几场？"
     named = nouns(core, ("nr", "ns", "nt", "nz"))
-    # a short question whose only topic is one common two-character noun: "今年的目标是多少？"
+    # a short question whose only topic is one common two-character noun: "明年的任务是什么？"
     return len(core) <= SHORT_FRAGMENT and len("".join(own)) <= 2 and not named
 
 
@@ -119,10 +119,36 @@ def _swap_topic(previous: str, topic: str) -> str:
     scored = [s for s in scored if s[0] > 0]
     if scored:
         return previous.replace(max(scored)[2], topic, 1)
-    candidates = [w for _, w in nouns(previous) if len(w) >= 2 and not names_time(w)]
-    if candidates:  # no look-alike: the topic replaces the previous question's last noun
-        return previous.replace(candidates[-1], topic, 1)
+    phrase = last_noun_phrase(previous)
+    if phrase:  # no look-alike: the topic replaces the previous question's last noun phrase,
+        start, end = phrase  # and the measure word asked with the old topic goes ("几座" → "多少")
+        return ASKED_MEASURE.sub("多少", previous[:start]) + topic + previous[end:]
     return f"{topic}：{previous}"
+
+
+ASKED_MEASURE = re.compile(rf"(多少|几)[{MEASURE_WORDS}]")
+NOUN_FLAGS = ("n", "vn", "s", "b")  # nouns, verbal nouns, places, attributives (乡村, 农村, 公共)
+
+
+def last_noun_phrase(text: str) -> tuple[int, int] | None:
+    """(start, end) of the last run of adjacent nouns in ``text`` that ends in a noun of two
+    characters or more, time words aside: "新建多少座乡村图书馆" → "乡村图书馆"."""
+    import jieba.posseg
+
+    runs, position, run = [], 0, None
+    for pair in jieba.posseg.cut(text):
+        end = position + len(pair.word)
+        if pair.flag.startswith(NOUN_FLAGS) and pair.word not in QUESTION_WORDS and not names_time(pair.word):
+            run = (run[0] if run else position, end, pair.word)
+        else:
+            if run:
+                runs.append(run)
+            run = None
+        position = end
+    if run:
+        runs.append(run)
+    runs = [r for r in runs if len(r[2]) >= 2]
+    return (runs[-1][0], runs[-1][1]) if runs else None
 
 
 def rewrite_by_rules(question: str, previous: str) -> str:

@@ -19,6 +19,12 @@ from functools import lru_cache
 from qa.text import resolve_relative_time, squeeze_spaces
 
 MAX_QUESTION_CHARS = 500
+EXAMPLE = "“今年要新建多少所学校？”"
+# Greetings and words about asking itself: a question made only of these asks nothing yet
+CHIT_CHAT = re.compile(
+    r"你好|您好|哈喽|谢谢|多谢|请问|问一下|问个|我有个|我有一个|我想问|我想咨询|咨询|问题|在吗|有人吗|"
+    r"现在|一下|可以提问|能提问|可以问|能问|[嗨喂吗呢啊呀吧哦嗯]"
+)
 
 
 class QuestionError(ValueError):
@@ -28,7 +34,8 @@ class QuestionError(ValueError):
 def clean_question(question) -> str:
     """The question as searchable text, or QuestionError with a polite message.
 
-    Drops undecodable bytes and control characters; refuses empty and over-long input.
+    Drops undecodable bytes and control characters; refuses empty and over-long input, and
+    input that asks nothing yet (only greetings or words about asking: "你好，在吗？", "问题").
     """
     if isinstance(question, bytes):
         question = question.decode("utf-8", errors="replace")
@@ -38,9 +45,11 @@ def clean_question(question) -> str:
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     text = text.replace("\ufffd", "").strip()
     if not text:
-        raise QuestionError("问题是空的，请输入想了解的内容，例如：“2022年地区生产总值增长目标是多少？”")
+        raise QuestionError(f"问题是空的，请输入想了解的内容，例如：{EXAMPLE}")
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionError(f"问题太长了（{len(text)} 字），请精简到 {MAX_QUESTION_CHARS} 字以内后再问。")
+    if not re.search(r"\w", CHIT_CHAT.sub("", text)):
+        raise QuestionError(f"您好！请直接说出想了解的内容，例如：{EXAMPLE}")
     return text
 
 

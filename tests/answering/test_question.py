@@ -24,5 +24,7 @@ def test_kind(question, kind):
 
 def test_unit_and_several_parts():
     assert asks("今年新建多少公里农村公路？").unit == "公里"
+    assert asks("全镇今年建了几座桥？").unit == "座"  # 几 asks for a count as 多少 does
+    assert asks("这几年全县修了多少公里路？").unit == "公里"  # 这几年 is a time span, not a count
     assert asks("城镇和农村居民收入分别增长多少？").parts
     assert not asks("城镇居民收入增长多少？").parts

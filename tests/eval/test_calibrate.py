@@ -18,6 +18,17 @@ def test_logistic_fit_separates_and_returns_raw_scale_weights():
     assert w[0] > 0 and w[1] > 0 and w[0] / w[1] == pytest.approx(100.0, rel=0.3)
 
 
+def test_logistic_fit_drops_a_feature_whose_weight_takes_the_forbidden_sign():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(600, 3))
+    y = (x[:, 0] - 0.5 * x[:, 1] + 0.2 * rng.normal(size=600) > 0).astype(float)
+    _, free = fit_logistic(x, y, l2=0.01)
+    assert free[0] > 0 and free[1] < 0
+    _, held = fit_logistic(x, y, l2=0.01, signs=np.array([1, 1, 0]))  # feature 1 may only raise
+    assert held[1] == 0.0 and held[0] > 0
+    assert abs(held[2]) < 0.5  # an unconstrained feature stays free (and near its true 0)
+
+
 def test_softmax_ranker_learns_which_feature_marks_the_answer():
     rng = np.random.default_rng(1)
     groups = []
@@ -31,6 +42,8 @@ def test_softmax_ranker_learns_which_feature_marks_the_answer():
     assert w[1] > 2 * abs(w[0]) and w[1] > 2 * abs(w[2])
     hits = sum(int(np.argmax(x @ w)) == int(np.argmax(t)) for x, t in groups)
     assert hits >= 55
+    held = fit_softmax_ranker(groups, l2=0.01, signs=np.array([0, -1, 0]))  # feature 1 may only lower
+    assert held[1] == 0.0
 
 
 def _case(answerable: bool) -> Case:

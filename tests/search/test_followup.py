@@ -6,7 +6,18 @@ from qa.search.followup import FollowupRewriter, depends_on_history, rewrite_by_
 
 
 @pytest.mark.parametrize(
-    "question", ["那养老院呢？", "去年呢？", "它由谁审批？", "这个要多久？", "要交多少钱？", "谁来管？", "还有农村的呢"]
+    "question",
+    [
+        "那养老院呢？",
+        "去年呢？",
+        "它由谁审批？",
+        "这个要多久？",
+        "要交多少钱？",
+        "谁来管？",
+        "还有农村的呢",
+        "那前年一共办了几场？",
+        "明年的任务是什么？",
+    ],
 )
 def test_dependent_questions(question):
     assert depends_on_history(question)
@@ -27,9 +38,22 @@ def test_complete_questions_stay_as_they_are(question):
 
 def test_rule_rewrites_swap_topic_or_time():
     previous = "今年全县新建多少所幼儿园？"
-    assert rewrite_by_rules("那养老院呢？", previous) == "今年全县新建多少所养老院？"
+    assert (
+        rewrite_by_rules("那养老院呢？", previous) == "今年全县新建多少养老院？"
+    )  # the old measure word (所) went with the old topic
     assert rewrite_by_rules("去年呢？", previous) == "去年全县新建多少所幼儿园？"
     assert "幼儿园" in rewrite_by_rules("它由谁审批？", previous)
+
+
+@pytest.mark.parametrize(
+    "previous,question,expected",
+    [
+        ("今年全区改造多少条农村公路？", "那城市绿道呢？", "今年全区改造多少城市绿道？"),
+        ("明年全镇新建几座公共厕所？", "那菜市场呢？", "明年全镇新建多少菜市场？"),
+    ],
+)
+def test_topic_swap_replaces_the_whole_noun_phrase_and_its_measure_word(previous, question, expected):
+    assert rewrite_by_rules(question, previous) == expected
 
 
 def test_rewriter_without_generator_uses_rules_only_when_needed():

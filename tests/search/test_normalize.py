@@ -51,3 +51,14 @@ def test_tokenize_drops_question_words_and_punctuation():
     assert "规上" in tokens or "规上工业" in tokens
     assert "多少" not in tokens and "？" not in tokens and "?" not in tokens
     assert tokenize("400 万亩") == tokenize("400万亩")
+
+
+@pytest.mark.parametrize("text", ["你好", "您好，在吗？", "我有个问题", "请问一下", "😀🎉"])
+def test_input_that_asks_nothing_yet_gets_a_polite_message(text):
+    with pytest.raises(QuestionError, match="想了解的内容"):
+        normalize_query(text)
+
+
+@pytest.mark.parametrize("text", ["低保？", "你好，今年新建多少所学校？", "物业问题归谁管？", "What is the budget?"])
+def test_short_or_polite_questions_still_count(text):
+    assert normalize_query(text).rewritten

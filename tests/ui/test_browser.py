@@ -193,7 +193,7 @@ def test_remove_with_nothing_selected_says_so(page):
 
 def test_scope_choice_lists_kinds_and_documents(page):
     page.locator("button.label-wrap").filter(has_text="设置").click()
-    page.locator("#scope").click()
+    page.locator("#scope input").click()
     options = page.get_by_role("option")
     expect(options.filter(has_text="类别：rules")).to_have_count(1, timeout=30_000)
     expect(options.filter(has_text="西水市物业管理条例")).to_have_count(1)
