@@ -79,6 +79,12 @@ def cmd_calibrate(args) -> int:
     return calibrate_main(args)
 
 
+def cmd_mutants(args) -> int:
+    from eval.mutants import main as mutants_main
+
+    return mutants_main(args)
+
+
 def cmd_load(args) -> int:
     from eval.load import main as load_main
 
@@ -166,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--qa", help="questions to ask (default: the project's QA set)")
     load.add_argument("--json", action="store_true")
     load.set_defaults(func=cmd_load)
+    mutants = sub.add_parser("mutants", help="mutation testing (mutmut) on a seeded sample of mutants")
+    mutants.add_argument("--sample", type=int, default=150, help="how many mutants (0: all)")
+    mutants.add_argument("--seed", type=int, default=0)
+    mutants.set_defaults(func=cmd_mutants)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

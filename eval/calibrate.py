@@ -5,8 +5,9 @@ Files in, a settings block and a metrics table out::
     python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus \\
         --set data/qa/laws_tune.jsonl=data/laws [--cache reports/calibration/drafts.jsonl]
 
-For every question, and once more with every passage that holds its answer removed (a
-"not there" case like the near misses citizens ask), it records the evidence, every
+For every question, once more with every passage that holds its answer removed (a "not
+there" case like the near misses citizens ask), and once more put to the other set's
+documents (a question about something else entirely; extractive only), it records the evidence, every
 extractive candidate with its features and its F1 against the gold answers, and the
 generative reader's draft (the generator's answers are cached by prompt: a re-fit replays them).
 Then it fits, in order:

@@ -1,5 +1,6 @@
-"""What ``python -m eval calibrate`` fits on: every tuning question, as asked and with its
-evidence removed, with its evidence, extractive candidates and generative draft.
+"""What ``python -m eval calibrate`` fits on: every tuning question, as asked, with its
+evidence removed, and put to another set's documents (the last two: questions the documents
+do not answer), with its evidence, extractive candidates and generative draft.
 
 The generator's answers are cached by prompt (:class:`CachedGenerator`), so a re-fit after a
 change elsewhere only generates for prompts it has not seen.
@@ -23,7 +24,7 @@ from qa.answering.types import Draft
 class Case:
     set_name: str
     qid: str
-    variant: str  # "as asked" or "evidence removed"
+    variant: str  # "as asked", "evidence removed" or "other documents" (another set's corpus)
     answers: list[str]
     question: str
     rewritten: str
@@ -91,15 +92,22 @@ def collect(sets: list[tuple[str, Path]], generate: bool, cache_path: Path | Non
         )
         reader.warm_up()
     cases: list[Case] = []
+    pipelines = {}
+    for _, corpus in sets:
+        if corpus not in pipelines:
+            pipelines[corpus] = Pipeline(Settings.from_env(corpus_dir=corpus, index_dir=eval_index_dir(corpus)))
+            pipelines[corpus].warm_up()
     for qa_file, corpus in sets:
-        pipeline = Pipeline(Settings.from_env(corpus_dir=corpus, index_dir=eval_index_dir(corpus)))
-        pipeline.warm_up()
+        pipeline = pipelines[corpus]
+        others = [p for c, p in pipelines.items() if c != corpus]
         for row in read_jsonl(qa_file):
             result = pipeline.retrieve(row["question"], k=2 * k)
             variants = [("as asked", result.hits[:k], list(row.get("answers") or []))]
             if row.get("answers"):
                 kept = [h for h in result.hits if not holds_answer(h.chunk.text, row)][:k]
                 variants.append(("evidence removed", kept, []))
+            if others:  # the question put to documents about something else (extractive only)
+                variants.append(("other documents", others[0].retrieve(row["question"], k=k).hits, []))
             for variant, hits, answers in variants:
                 evidence = pipeline.answerer.evidence.run(result.rewritten, hits, result.query_vector)
                 fast = pipeline.answerer.evidence.run(result.rewritten, hits)
@@ -117,7 +125,7 @@ def collect(sets: list[tuple[str, Path]], generate: bool, cache_path: Path | Non
                 question_asks = asks(result.rewritten)
                 for span, values in scored_candidates(result.rewritten, question_asks, fast):
                     case.candidates.append((span, values, best_f1(span.text, row.get("answers") or [])))
-                if reader is not None and evidence:
+                if reader is not None and evidence and variant != "other documents":
                     case.generated = reader.run(result.rewritten, evidence)
                 cases.append(case)
             print(f"\r{qa_file}: {len(cases)} cases", end="", file=sys.stderr, flush=True)

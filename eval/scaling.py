@@ -175,7 +175,8 @@ def milvus_growth(
     take them all in."""
     import json
 
-    from qa.index.milvus import MAX_YEARS, MilvusIndex, _ensure_schema, bm25_text, chunk_years
+    from qa.index.milvus import MAX_YEARS, MilvusIndex, bm25_text, chunk_years
+    from qa.index.milvus_schema import ensure_schema
 
     rows = []
     for factor in factors:
@@ -184,7 +185,7 @@ def milvus_growth(
         for name in (f"{collection}_documents", collection):
             client.drop_collection(name)
         t0 = time.perf_counter()
-        _ensure_schema(client, collection, grown.shape[1])
+        ensure_schema(client, collection, grown.shape[1])
         batch: list[dict] = []
         for position, vector in enumerate(grown):
             replica, chunk = divmod(position, len(chunks))

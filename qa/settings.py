@@ -162,7 +162,8 @@ class RefusalSettings:
     probability below which an answer is refused.
 
     Fitted by ``python -m eval calibrate`` on the tuning splits (data/qa/*_tune.jsonl, plus the
-    same questions with their evidence removed as extra "not there" cases), each weight held to
+    same questions with their evidence removed, and put to the other set's documents, as extra
+    "not there" cases), each weight held to
     the direction :data:`qa.answering.refusal.FEATURE_SIGNS` gives it (0: the fit dropped it);
     the command prints this block.
     """
@@ -183,24 +184,24 @@ class RefusalSettings:
         ("reader_score", 0.0),
     )
     extractive: tuple[tuple[str, float], ...] = (
-        ("bias", -3.0025),
+        ("bias", -4.3341),
         ("logprob_mean", 0.0),
         ("logprob_min", 0.0),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 1.0679),
-        ("cited_coverage", 1.9743),
+        ("coverage", 1.913),
+        ("cited_coverage", 2.5039),
         ("question_missing", 0.0),
-        ("kind_fit", 0.9592),
-        ("period_conflict", -3.2227),
-        ("cited_rank", -0.7964),
-        ("reader_score", 1.5575),
+        ("kind_fit", 1.2016),
+        ("period_conflict", -3.4641),
+        ("cited_rank", -0.6442),
+        ("reader_score", 1.7464),
     )
     generative_threshold: float = 0.25
-    extractive_threshold: float = 0.2
+    extractive_threshold: float = 0.25
     # In generative mode, an extractive draft at least this confident is answered without the
     # generator (above 1: never).
-    skip_generator: float = 0.78
+    skip_generator: float = 0.84
 
     def weights(self, reader: str) -> tuple[tuple[str, float], ...]:
         return self.generative if reader == "generative" else self.extractive

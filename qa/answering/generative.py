@@ -1,11 +1,12 @@
 """The generator as the reader: evidence sentences in, cited spans out.
 
 :class:`GenerativeReader` prompts the generator with the evidence (:mod:`qa.answering.prompts`),
-streams its answer (when the answer is a bare yes or no, asks it for the evidence's words that
-settle it), and grounds each part of it in the evidence
-(:func:`qa.answering.grounding.align`), widened to its unit and trimmed of the question's own
-words. It decides nothing about refusal: the draft carries the generator's "not found", its
-token log-probabilities and the parts it could not ground to :class:`qa.answering.refusal.RefusalPolicy`.
+streams its answer (when the answer is a bare yes or no, or a verdict on a yes-or-no question
+in words no evidence states, asks it for the evidence's words that settle it), and grounds each
+part of it in the evidence (:func:`qa.answering.grounding.align`), widened to its unit and
+trimmed of the question's own words. It decides nothing about refusal: the draft carries the
+generator's "not found", its token log-probabilities and the parts it could not ground to
+:class:`qa.answering.refusal.RefusalPolicy`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from qa.answering import prompts
 from qa.answering.evidence import Evidence
 from qa.answering.generator import Generator
 from qa.answering.grounding import align, complete_span, trim_edges
+from qa.answering.question import asks
 from qa.answering.types import Draft
 
 STOP = ("\n\n", "问题：", "资料：")  # the generator starting a new turn of its own
@@ -77,9 +79,10 @@ class GenerativeReader:
         text, logprobs, first = self._generate(messages, on_token)
         ended = time.perf_counter()
         timings = {"prefill": ((first or ended) - started) * 1000, "decode": (ended - (first or ended)) * 1000}
-        if trim_edges(text) in POLAR_WORDS:
-            # a bare yes or no cites nothing: ask for the words of the evidence that settle it
-            # (the conversation so far stays in the KV cache, so this costs a few tokens)
+        if trim_edges(text) in POLAR_WORDS or (judges(question, text) and not align(text, evidence)[0]):
+            # a bare yes or no, or a verdict in the generator's own words ("不合理"), cites
+            # nothing: ask for the words of the evidence that settle it (the conversation so
+            # far stays in the KV cache, so this costs a few tokens)
             quote, quote_logprobs, _ = self._generate(prompts.cite_messages(messages, text), None)
             timings["cite"] = (time.perf_counter() - ended) * 1000
             if quote and prompts.NOT_FOUND not in quote:
@@ -103,6 +106,12 @@ class GenerativeReader:
             if close:
                 close()
         return "".join(pieces).strip(), logprobs, first
+
+
+def judges(question: str, text: str) -> bool:
+    """Whether ``text`` answers a yes-or-no question (``question``) with something other than
+    "not found": such an answer is a verdict, and the evidence's words must back it."""
+    return asks(question).kind == "yesno" and bool(text) and prompts.NOT_FOUND not in text
 
 
 def ground(text: str, logprobs: list[float], evidence: list[Evidence], timings: dict | None = None) -> Draft:

@@ -105,6 +105,23 @@ def test_bare_yes_or_no_asks_the_generator_for_the_rule():
     assert result.reply.startswith("根据《某县文件》第十二条，")
 
 
+def test_a_verdict_in_the_generators_own_words_asks_for_the_rule():
+    hits = _hits((RULE, ("第十二条",), None))
+    generator = ScriptedGenerator("这样做不合理。", "物业服务企业不得以停水、停电等方式催交物业费")
+    result = _answerer().run(
+        "物业停水逼我交钱，这合理吗？", "物业停水逼我交钱，这合理吗？", hits, generative=GenerativeReader(generator)
+    )
+    assert len(generator.prompts) == 2
+    assert not result.refused and result.answer == "物业服务企业不得以停水、停电等方式催交物业费"
+
+
+def test_a_grounded_answer_needs_no_second_turn():
+    hits = _hits((RULE, ("第十二条",), None))
+    generator = ScriptedGenerator("不得以停水、停电等方式催交物业费")
+    _answerer().run("物业能停水催费吗？", "物业能停水催费吗？", hits, generative=GenerativeReader(generator))
+    assert len(generator.prompts) == 1
+
+
 def test_a_yes_or_no_without_a_quotable_rule_is_refused():
     hits = _hits((RULE, ("第十二条",), None))
     generator = ScriptedGenerator("能", "资料中没有提到")

@@ -10,7 +10,7 @@ from eval import bench_peer
 from eval.bench import pick_questions
 from eval.bench_peer import compare
 from eval.bench_plots import read_results, render_report, write_all, write_plots, write_results
-from eval.scaling import dense_growth, percentile, recall_at_k, replicate, summarize
+from eval.scaling import dense_growth, milvus_growth, percentile, recall_at_k, replicate, summarize
 
 
 def test_percentile_interpolates_and_refuses_empty():
@@ -469,3 +469,36 @@ def test_measure_load_launches_an_unlimited_server_with_the_bench_index(monkeypa
 
     monkeypatch.setattr(ui.launcher, "running_server", broken_server)
     assert measure_load(settings, ["q"], 5.0)["error"] == "ui server exited early: port taken"
+
+
+def test_milvus_growth_on_tiny_vectors(tmp_path):
+    """The Milvus rows of the growth table, on milvus-lite with invented chunks."""
+    from dataclasses import replace
+
+    from qa.index.base import DocumentRecord
+    from qa.index.milvus import connect
+    from qa.ingest.chunking import Chunk
+    from qa.settings import Settings
+
+    texts = [f"第{n}条　某镇第{n}项规定的内容。" for n in range(12)]
+    chunks = [
+        Chunk(f"d#{n}", "d", n, 0, len(t), t, (f"第{n}条",), None, "body", "某镇规定") for n, t in enumerate(texts)
+    ]
+    documents = {"d": DocumentRecord("d", "d.txt", "0" * 64, "某镇规定", None, chunks=12)}
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(12, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    settings = Settings(data_dir=tmp_path)
+    settings = settings.replace(retrieval=replace(settings.retrieval, store="milvus", milvus_uri="growth.db"))
+    client = connect(settings)
+    try:
+        rows = milvus_growth(
+            client, chunks, documents, vectors, vectors[:3], [(t,) for t in texts[:3]], [1, 2], settings.retrieval,
+            k=2, candidates=4, repeats=1,
+        )  # fmt: skip
+    finally:
+        client.close()
+    assert sorted({r["kind"] for r in rows}) == ["milvus dense", "milvus hybrid"]
+    assert {r["vectors"] for r in rows} == {12, 24}
+    assert all(r["p50"] is not None for r in rows)
+    assert all(0.0 <= r["recall@2"] <= 1.0 for r in rows if r["kind"] == "milvus dense")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -285,7 +286,7 @@ def test_shared_milvus_lite_server_reached_by_uri(settings, tmp_path):
         port = sock.getsockname()[1]
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "milvus-lite"),
+            str(Path(sys.executable).parent / "milvus-lite"),  # the venv running the tests
             "server",
             "--data-dir",
             str(tmp_path / "shared.db"),

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
 
-from tests.conftest import MODEL_DIR, ROOT
+from tests.conftest import MODEL_DIR
 from ui.launcher import free_port, running_server, stop
 
 pytestmark = [pytest.mark.generator, pytest.mark.model]
@@ -29,7 +31,7 @@ def milvus_server(tmp_path_factory):
     with open(data / "server.log", "w") as log:
         process = subprocess.Popen(
             [
-                str(ROOT / ".venv" / "bin" / "milvus-lite"),
+                str(Path(sys.executable).parent / "milvus-lite"),  # the venv running the tests
                 "server",
                 "--data-dir",
                 str(data),
