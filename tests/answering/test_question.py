@@ -28,3 +28,10 @@ def test_unit_and_several_parts():
     assert asks("这几年全县修了多少公里路？").unit == "公里"  # 这几年 is a time span, not a count
     assert asks("城镇和农村居民收入分别增长多少？").parts
     assert not asks("城镇居民收入增长多少？").parts
+
+
+def test_head_noun_is_the_noun_the_question_word_names():
+    assert asks("哪个区新建的公园最多？").head == "区"
+    assert asks("这个项目叫什么？").head == "项目"
+    assert asks("今年新建多少座图书馆？").head == ""
+    assert asks("由哪一级人民政府批准？").head == "人民政府"

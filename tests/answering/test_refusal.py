@@ -64,3 +64,12 @@ def test_policy_refuses_below_its_threshold():
     assert not sure.refuse and sure.confidence > 0.8
     wrong_kind = policy.run(question, asks(question), _hits(), _evidence(), _draft("乡村图书馆"))
     assert wrong_kind.refuse and wrong_kind.confidence < 0.5 and "confidence" in wrong_kind.reason
+
+
+def test_a_draft_without_spans_fits_no_kind_and_no_logprobs_mean_certainty_unknown():
+    question = "今年新建多少座乡村图书馆？"
+    values = signals(question, asks(question), _hits(), _evidence(), Draft("extractive", score=0.4))
+    assert values["kind_fit"] == 0.0 and values["cited_rank"] == len(_evidence())
+    assert values["logprob_mean"] == 0.0 and values["logprob_min"] == 0.0 and values["reader_score"] == 0.4
+    unsure = signals(question, asks(question), _hits(), _evidence(), _draft("37 座", logprobs=[-9.0, -12.0]))
+    assert unsure["logprob_mean"] == -5.0 and unsure["logprob_min"] == -10.0  # clipped

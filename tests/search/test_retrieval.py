@@ -66,3 +66,16 @@ def test_real_model_prefers_the_period_asked_about(tmp_path, real_encoder):
     this_year = pipeline.retrieve("东山县今年修多少公里农村公路？", k=1).hits[0]
     assert "62公里" in last_year.chunk.text and last_year.chunk.period == "2029年"
     assert "96公里" in this_year.chunk.text and this_year.chunk.period == "2030年"
+
+
+def test_each_retrieval_mode_and_the_query_vector(settings):
+    index, _ = sync_index(settings, HashingEncoder(), progress=False)
+    retriever = Retriever(index, HashingEncoder(), settings.retrieval)
+    dense = retriever.retrieve("今年高标准农田新建多少亩", k=3, mode="dense")
+    assert len(dense.hits) == 3 and all(h.dense is not None and h.lexical is None for h in dense.hits)
+    assert dense.query_vector is not None and dense.query_vector.shape == (HashingEncoder().dim,)
+    lexical = retriever.retrieve("今年高标准农田新建多少亩", k=3, mode="lexical")
+    assert all(h.lexical is not None and h.dense is None for h in lexical.hits)
+    assert len(retriever.retrieve("今年高标准农田新建多少亩", mode="hybrid").hits) == settings.answering.k
+    with pytest.raises(ValueError):
+        retriever.retrieve("今年高标准农田新建多少亩", mode="semantic")

@@ -1,0 +1,69 @@
+"""Which sentences the readers see (qa/answering/evidence.py), on invented passages."""
+
+from dataclasses import replace
+
+import numpy as np
+
+from qa.answering.evidence import EvidenceSelector
+from qa.ingest.chunking import Chunk
+from qa.search.hits import Hit
+from qa.settings import EvidenceSettings
+
+PASSAGES = [
+    "全县新建乡村图书馆37座。全县改造农村公路85公里。全县新增托育位置1200个。全县建成社区食堂40家。",
+    "县城新建口袋公园12个。县城更新公交车60辆。",
+    "2029年，全县新建乡村图书馆20座。",
+]
+
+
+def _hits(periods=(None, None, None)):
+    return [
+        Hit(Chunk(f"d#{n}", "d", n, 0, len(t), t, ("二、重点工作",), periods[n], "body", "某县计划"), 1.0 - n / 10)
+        for n, t in enumerate(PASSAGES)
+    ]
+
+
+def test_at_most_max_sentences_best_first():
+    settings = EvidenceSettings()
+    chosen = EvidenceSelector(settings).run("全县新建多少座乡村图书馆？", _hits())
+    assert len(chosen) == settings.max_sentences
+    assert chosen[0].text == "全县新建乡村图书馆37座。"
+    assert [e.score for e in chosen] == sorted((e.score for e in chosen), reverse=True)
+    one = EvidenceSelector(replace(settings, max_sentences=1)).run("全县新建多少座乡村图书馆？", _hits())
+    assert [e.text for e in one] == ["全县新建乡村图书馆37座。"]
+
+
+def test_character_budget_stops_after_the_first_sentence():
+    chosen = EvidenceSelector(replace(EvidenceSettings(), max_chars=15)).run("全县新建多少座乡村图书馆？", _hits())
+    assert [e.text for e in chosen] == ["全县新建乡村图书馆37座。"]
+
+
+def test_each_leading_passage_keeps_its_best_sentence():
+    settings = replace(EvidenceSettings(), per_hit_leaders=2, max_sentences=2)
+    chosen = EvidenceSelector(settings).run("全县新建多少座乡村图书馆？", _hits())
+    assert {e.hit for e in chosen} == {0, 1}  # passage 1's best sentence is kept although weaker
+    plain = EvidenceSelector(replace(settings, per_hit_leaders=0)).run("全县新建多少座乡村图书馆？", _hits())
+    assert {e.hit for e in plain} != {0, 1}
+
+
+def test_sentences_about_another_period_are_dropped_when_the_asked_one_is_there():
+    chosen = EvidenceSelector(EvidenceSettings()).run(
+        "2030年全县新建多少座乡村图书馆？", _hits(("2030年", None, "2029年"))
+    )
+    assert all(e.period != "2029年" for e in chosen)
+
+
+class _Encoder:
+    """Sentence vectors that point at the question only for sentences about 公交车."""
+
+    def encode_passages(self, texts):
+        return np.array([[1.0, 0.0] if "公交车" in t else [0.0, 1.0] for t in texts])
+
+
+def test_embedding_similarity_lifts_a_paraphrase():
+    question = "县里买了多少台新巴士？"  # shares no word with the sentence that answers it
+    selector = EvidenceSelector(replace(EvidenceSettings(), max_sentences=1), encoder=_Encoder())
+    with_vector = selector.run(question, _hits(), np.array([1.0, 0.0]))
+    assert with_vector[0].text == "县城更新公交车60辆。"
+    without = selector.run(question, _hits())
+    assert without[0].text != "县城更新公交车60辆。"
