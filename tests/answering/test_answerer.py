@@ -143,3 +143,12 @@ def test_public_answer_function_on_plain_passages():
     assert result.rewritten.startswith("2023年") and not result.refused and "85" in result.answer
     with pytest.raises(ValueError):
         answer("问题", [PLAN], mode="poetry")
+
+
+def test_the_answer_keeps_its_sources_timings_and_confidence():
+    hits = _hits((PLAN, ("二、2023年重点工作",), "2023年"))
+    result = _answerer().run("今年修多少公里路？", "2023年新建改建农村公路多少公里？", hits)
+    assert result.sources == hits and result.rewritten == "2023年新建改建农村公路多少公里？"
+    assert {"evidence", "read"} <= set(result.timings) and 0.0 < result.confidence <= 1.0
+    refused = _answerer().run("全县地铁有几条线？", "全县地铁有几条线？", [])
+    assert refused.refused and refused.confidence == 0.0 and refused.sources == []

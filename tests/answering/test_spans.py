@@ -56,3 +56,27 @@ def test_reader_picks_by_its_weights():
     assert draft.spans[0].start == TARGETS.index("10%以 上")
     assert ExtractiveReader(ExtractiveSettings()).run("问题", asks("问题"), []).spans == []
     assert scored_candidates("问题", asks("问题"), []) == []
+
+
+def _features_of(sentence, question, text):
+    candidate = next(c for c in candidates(sentence, question) if sentence[c.start : c.end] == text)
+    return dict(zip(FEATURES, candidate_features(candidate, sentence, question, asks(question), 1.0, 0, 0.5)))
+
+
+def test_kind_features_match_the_kind_asked():
+    why = "通过延期还贷、减免租金,帮助企业渡过难关。"
+    for question in ("为什么要延期还贷？", "怎样帮助企业渡过难关？", "能帮助企业渡过难关吗？", "这一年做了什么"):
+        assert _features_of(why, question, "帮助企业渡过难关")["kind_clause"] == 1.0, question
+    assert _features_of(why, "延期还贷多少？", "帮助企业渡过难关")["kind_clause"] == 0.0
+    quoted = "全县打造“一村一品”示范村。"
+    assert _features_of(quoted, "全县打造的示范村叫什么？", "“一村一品”")["kind_noun"] == 1.0
+    assert _features_of(quoted, "全县打造了多少个示范村？", "“一村一品”")["kind_noun"] == 0.0
+
+
+def test_first_number_after_the_question_words_and_whole_sentence():
+    sentence = "全县新建图书馆37座,改造公路85公里。"
+    assert _features_of(sentence, "全县新建图书馆多少座？", "37座")["first_number"] == 1.0
+    assert _features_of(sentence, "全县新建图书馆多少座？", "85公里")["first_number"] == 0.0
+    whole = _features_of(sentence, "全县新建图书馆多少座？", sentence.rstrip("。"))
+    assert whole["whole_sentence"] == 1.0
+    assert _features_of(sentence, "全县新建图书馆多少座？", "37座")["whole_sentence"] == 0.0
