@@ -173,10 +173,10 @@ def milvus_growth(
     in Milvus, as the retriever calls it). Two rows per factor, "milvus dense" and "milvus
     hybrid"; ``build_s`` is the time to insert and flush every row and for the vector index to
     take them all in."""
-    import json
 
-    from qa.index.milvus import MAX_YEARS, MilvusIndex, bm25_text, chunk_years
+    from qa.index.milvus import MilvusIndex
     from qa.index.milvus_schema import ensure_schema
+    from qa.index.milvus_sync import chunk_row
 
     rows = []
     for factor in factors:
@@ -191,27 +191,8 @@ def milvus_growth(
             replica, chunk = divmod(position, len(chunks))
             c = chunks[chunk]
             date = documents[c.doc_id].date if c.doc_id in documents else None
-            batch.append(
-                {
-                    "pk": str(position),
-                    "chunk_id": c.chunk_id if replica == 0 else f"{c.chunk_id}#{replica}",
-                    "doc_id": c.doc_id,
-                    "ingest_id": "bench",
-                    "paragraph": c.paragraph,
-                    "start_offset": c.start,
-                    "end_offset": c.end,
-                    "text": c.text,
-                    "section": json.dumps(list(c.section), ensure_ascii=False),
-                    "period": c.period or "",
-                    "kind": c.kind,
-                    "title": c.title,
-                    "doc_kind": c.doc_kind,
-                    "date": date or "",
-                    "years": chunk_years(c, date)[:MAX_YEARS],
-                    "bm25_text": bm25_text(c.embed_text),
-                    "vector": vector.tolist(),
-                }
-            )
+            chunk_id = c.chunk_id if replica == 0 else f"{c.chunk_id}#{replica}"
+            batch.append(chunk_row(c, date, vector, "bench", pk=str(position), chunk_id=chunk_id))
             if len(batch) == 1000 or position == len(grown) - 1:
                 client.insert(collection, batch)
                 batch = []

@@ -135,6 +135,12 @@ def staleness(manifest: dict, settings: Settings) -> list[str]:
         reasons.append(f"index type changed ({manifest.get('index_type')} → {settings.retrieval.index_type})")
     indexed = {d["file"]: d["sha256"] for d in manifest.get("documents", [])}
     indexed.update(manifest.get("skipped", {}))
+    return reasons + corpus_changes(indexed, settings)
+
+
+def corpus_changes(indexed: dict[str, str], settings: Settings) -> list[str]:
+    """The corpus folder's files added, removed or changed against ``indexed`` (file → sha256)."""
+    reasons = []
     on_disk = {name: file_sha256(p) for name, p in corpus_files(settings.corpus_dir).items()}
     for name in sorted(set(indexed) | set(on_disk)):
         if name not in on_disk:

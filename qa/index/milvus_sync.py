@@ -23,6 +23,7 @@ from qa.index.base import DocumentRecord, MissingIndexError, StaleIndexError
 from qa.index.building import (
     SyncReport,
     chunking_config,
+    corpus_changes,
     corpus_files,
     document_ids,
     index_config,
@@ -53,33 +54,36 @@ def new_ingest_id() -> str:
     return f"{time.time_ns():x}-{uuid.uuid4().hex[:8]}"
 
 
+def chunk_row(chunk: Chunk, date: str | None, vector, ingest_id: str, pk: str = "", chunk_id: str = "") -> dict:
+    """One row of the chunk collection (see :mod:`qa.index.milvus_schema`); ``pk`` and ``chunk_id``
+    default to the ingest's and the chunk's own."""
+    return {
+        "pk": pk or f"{ingest_id}/{chunk.chunk_id}",
+        "chunk_id": chunk_id or chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "ingest_id": ingest_id,
+        "paragraph": chunk.paragraph,
+        "start_offset": chunk.start,
+        "end_offset": chunk.end,
+        "text": chunk.text,
+        "section": json.dumps(list(chunk.section), ensure_ascii=False),
+        "period": chunk.period or "",
+        "kind": chunk.kind,
+        "title": chunk.title,
+        "doc_kind": chunk.doc_kind,
+        "date": date or "",
+        "years": chunk_years(chunk, date)[:MAX_YEARS],
+        "bm25_text": bm25_text(chunk.embed_text),
+        "vector": np.asarray(vector, dtype=np.float32).tolist(),
+    }
+
+
 def ingest_document(
     index: MilvusIndex, record: DocumentRecord, chunks: list[Chunk], vectors: np.ndarray, config: dict
 ) -> str:
     """Write one document version atomically (see the module docstring); returns its ingest id."""
     client, ingest_id = index.client, new_ingest_id()
-    rows = [
-        {
-            "pk": f"{ingest_id}/{c.chunk_id}",
-            "chunk_id": c.chunk_id,
-            "doc_id": c.doc_id,
-            "ingest_id": ingest_id,
-            "paragraph": c.paragraph,
-            "start_offset": c.start,
-            "end_offset": c.end,
-            "text": c.text,
-            "section": json.dumps(list(c.section), ensure_ascii=False),
-            "period": c.period or "",
-            "kind": c.kind,
-            "title": c.title,
-            "doc_kind": c.doc_kind,
-            "date": record.date or "",
-            "years": chunk_years(c, record.date)[:MAX_YEARS],
-            "bm25_text": bm25_text(c.embed_text),
-            "vector": np.asarray(v, dtype=np.float32).tolist(),
-        }
-        for c, v in zip(chunks, vectors)
-    ]
+    rows = [chunk_row(c, record.date, v, ingest_id) for c, v in zip(chunks, vectors)]
     for start in range(0, len(rows), INSERT_BATCH):
         client.insert(index.collection, rows[start : start + INSERT_BATCH])
     years = sorted(corpus_years(chunks, {record.doc_id: record}))[:MAX_YEARS]
@@ -183,15 +187,7 @@ def milvus_staleness(index: MilvusIndex, settings: Settings) -> list[str]:
     if any(s.config.get("chunking") != chunking_config(settings) for s in stored.values()):
         reasons.append("chunking settings changed")
     indexed = {s.record.file: s.record.sha256 for s in stored.values()}
-    on_disk = {name: file_sha256(p) for name, p in corpus_files(settings.corpus_dir).items()}
-    for name in sorted(set(indexed) | set(on_disk)):
-        if name not in on_disk:
-            reasons.append(f"document removed: {name}")
-        elif name not in indexed:
-            reasons.append(f"document added: {name}")
-        elif indexed[name] != on_disk[name]:
-            reasons.append(f"document changed: {name}")
-    return reasons
+    return reasons + corpus_changes(indexed, settings)
 
 
 def open_milvus_index(settings: Settings, encoder: Encoder) -> MilvusIndex:

@@ -23,7 +23,7 @@ EXAMPLE = "“今年要新建多少所学校？”"
 # Greetings and words about asking itself: a question made only of these asks nothing yet
 CHIT_CHAT = re.compile(
     r"你好|您好|哈喽|谢谢|多谢|请问|问一下|问个|我有个|我有一个|我想问|我想咨询|咨询|问题|在吗|有人吗|"
-    r"现在|一下|可以提问|能提问|可以问|能问|[嗨喂吗呢啊呀吧哦嗯]"
+    r"一下|可以提问|能提问|可以问|能问|[嗨喂吗呢啊呀吧哦嗯]"
 )
 
 

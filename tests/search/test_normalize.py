@@ -59,6 +59,8 @@ def test_input_that_asks_nothing_yet_gets_a_polite_message(text):
         normalize_query(text)
 
 
-@pytest.mark.parametrize("text", ["低保？", "你好，今年新建多少所学校？", "物业问题归谁管？", "What is the budget?"])
+@pytest.mark.parametrize(
+    "text", ["低保？", "现在呢？", "你好，今年新建多少所学校？", "物业问题归谁管？", "What is the budget?"]
+)
 def test_short_or_polite_questions_still_count(text):
     assert normalize_query(text).rewritten
