@@ -63,17 +63,7 @@ class Answerer:
         started = time.perf_counter()
         uncovered = uncovered_years(rewritten, known_years)
         if uncovered:
-            return Answer(
-                question,
-                rewritten,
-                refusal_reply(rewritten),
-                None,
-                True,
-                mode,
-                hits,
-                confidence=0.0,
-                note=f"the documents cover no year {uncovered}",
-            )
+            return refused(question, rewritten, mode, hits, f"the documents cover no year {uncovered}", 0.0)
         evidence = self.evidence.run(rewritten, hits, query_vector if generative else None)
         timings = {"evidence": (time.perf_counter() - started) * 1000}
         draft = self.extractive.run(rewritten, question_asks, evidence)
@@ -116,19 +106,17 @@ class Answerer:
         path: str,
     ) -> Answer:
         if decision.refuse:
-            return Answer(
-                question,
-                rewritten,
-                refusal_reply(rewritten),
-                None,
-                True,
-                mode,
-                hits,
-                timings=timings,
-                confidence=decision.confidence,
-                note=f"{path}: refused, {decision.reason}",
-            )
+            note = f"{path}: refused, {decision.reason}"
+            return refused(question, rewritten, mode, hits, note, decision.confidence, timings)
         text, reply, citations, spans = compose(rewritten, draft.spans, hits, evidence)
         return Answer(
             question, rewritten, reply, text, False, mode, hits, citations, spans, timings, decision.confidence, path
         )
+
+
+def refused(question: str, rewritten: str, mode: str, hits, note: str, confidence: float, timings=None) -> Answer:
+    """The refusal answer: the polite "not found" reply, the related passages as sources."""
+    return Answer(
+        question, rewritten, refusal_reply(rewritten), None, True, mode, hits,
+        timings=timings or {}, confidence=confidence, note=note,
+    )  # fmt: skip
