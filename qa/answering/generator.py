@@ -55,6 +55,28 @@ def stop_at(text: str, stop: Sequence[str]) -> int | None:
     return min(found) if found else None
 
 
+def guarded(pieces: Iterator[tuple[str, float | None]], stop: Sequence[str]) -> Iterator[Token]:
+    """Tokens of ``pieces`` ((text, log-probability) as the model made them) up to the first
+    ``stop`` string or the start of a loop; closes ``pieces`` (and so frees the model) when it
+    ends early."""
+    text = ""
+    try:
+        for piece, logprob in pieces:
+            cut = stop_at(text + piece, stop)
+            if cut is not None:
+                if cut > len(text):
+                    yield Token((text + piece)[len(text) : cut], logprob)
+                return
+            text += piece
+            yield Token(piece, logprob)
+            if ends_in_loop(text):
+                return
+    finally:
+        close = getattr(pieces, "close", None)
+        if close:
+            close()
+
+
 class LlamaGenerator:
     """A local GGUF via llama-cpp-python; calls are serialized (one context, not re-entrant).
 
@@ -162,6 +184,11 @@ class LlamaGenerator:
                 return
 
     def _tokens(self, prompt: list[int], max_tokens: int, stop: Sequence[str]) -> Iterator[Token]:
+        return guarded(self._pieces(prompt, max_tokens), stop)
+
+    def _pieces(self, prompt: list[int], max_tokens: int) -> Iterator[tuple[str, float]]:
+        """(text, log-probability) per generated token, under the lock; text is "" while a
+        character's bytes are incomplete."""
         import llama_cpp
         import numpy as np
 
@@ -170,7 +197,7 @@ class LlamaGenerator:
             self._restore_prefix(prompt)
             vocab = llama._model.vocab
             n_vocab = llama.n_vocab()
-            pending, text = b"", ""
+            pending = b""
             steps = llama.generate(prompt, temp=0.0, repeat_penalty=1.0)
             try:
                 for count, token in enumerate(steps):
@@ -185,15 +212,7 @@ class LlamaGenerator:
                         pending = b""
                     else:
                         piece = ""
-                    cut = stop_at(text + piece, stop)
-                    if cut is not None:
-                        if cut > len(text):
-                            yield Token((text + piece)[len(text) : cut], logprob)
-                        return
-                    text += piece
-                    yield Token(piece, logprob)
-                    if ends_in_loop(text):
-                        return
+                    yield piece, logprob
             finally:
                 steps.close()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 
-from qa.answering.generator import GeneratorUnavailable, Token, ends_in_loop, stop_at
+from qa.answering.generator import GeneratorUnavailable, Token, guarded
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,11 @@ class OpenAIGenerator:
         return self._tokens(response, stop)
 
     def _tokens(self, response, stop: Sequence[str]) -> Iterator[Token]:
-        text = ""
+        return guarded(self._pieces(response), stop)
+
+    @staticmethod
+    def _pieces(response) -> Iterator[tuple[str, float | None]]:
+        """(text, log-probability) per streamed token (per chunk when the server sends none)."""
         try:
             for chunk in response:
                 if not chunk.choices:
@@ -88,16 +92,7 @@ class OpenAIGenerator:
                     pieces = [(item.token, item.logprob) for item in logprobs.content]
                     if "".join(p for p, _ in pieces) != (choice.delta.content or ""):
                         pieces = [(choice.delta.content or "", logprobs.content[0].logprob)]
-                for piece, logprob in pieces:
-                    cut = stop_at(text + piece, stop)
-                    if cut is not None:
-                        if cut > len(text):
-                            yield Token((text + piece)[len(text) : cut], logprob)
-                        return
-                    text += piece
-                    yield Token(piece, logprob)
-                    if ends_in_loop(text):
-                        return
+                yield from pieces
         finally:
             close = getattr(response, "close", None)
             if close:
