@@ -65,9 +65,43 @@ llm.create_completion("你好", max_tokens=1, temperature=0.0)
 EOF
 }
 
+# AMX needs more than CPUID: the kernel must grant the tile state and the hypervisor must let
+# the instructions run. A one-second probe (load a tile config, zero a tile) in a child
+# process tells before a five-minute build of a variant that would only crash.
+amx_runs() {
+  local dir rc
+  dir=$(mktemp -d)
+  cat > "$dir/amx.c" <<'C'
+#include <immintrin.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) {
+  unsigned char cfg[64];
+  if (syscall(SYS_arch_prctl, 0x1023, 18)) return 2; /* ARCH_REQ_XCOMP_PERM, XTILEDATA */
+  memset(cfg, 0, sizeof cfg);
+  cfg[0] = 1; cfg[16] = 64; cfg[48] = 16; /* palette 1; tile 0: 16 rows of 64 bytes */
+  _tile_loadconfig(cfg);
+  _tile_zero(0);
+  _tile_release();
+  return 0;
+}
+C
+  rc=1
+  if gcc -O1 -mamx-tile "$dir/amx.c" -o "$dir/amx" 2>/dev/null; then
+    (cd "$dir" && ./amx) >/dev/null 2>&1 && rc=0
+  fi
+  rm -rf "$dir"
+  return $rc
+}
+
 installed=""
 for variant in "${variants[@]}"; do
   folder="$wheels/$LLAMA_VERSION-$variant-$cpu_key"
+  if [[ $variant == *amx* ]] && ! amx_runs; then
+    echo "this CPU reports AMX but a process may not use it (probe failed): skipping $variant"
+    continue
+  fi
   if ! ls "$folder"/llama_cpp_python-*.whl >/dev/null 2>&1; then
     echo "building llama-cpp-python $LLAMA_VERSION ($variant kernels; about 5 minutes)"
     mkdir -p "$folder"
