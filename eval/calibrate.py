@@ -107,7 +107,7 @@ def drafts(cases: list[Case], span_weights: dict[str, float], reader: str) -> li
             continue
         if case.generated is None:
             continue
-        evidence, draft = answerer.settle(case.hits, case.evidence, case.generated)
+        evidence, draft = answerer.settle(case.rewritten, case.hits, case.evidence, case.generated)
         out.append((replace(case, evidence=evidence), draft))
     return out
 

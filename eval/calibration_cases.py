@@ -64,18 +64,23 @@ class CachedGenerator:
         remember = getattr(self.generator, "remember_prefix", None)
         return remember(prefix) if remember else 0
 
-    def stream(self, messages, max_tokens, stop=()):
+    def stream(self, messages, max_tokens, stop=(), copy=None):
+        from dataclasses import asdict
+
         from qa.answering.generator import Token
 
-        key = hashlib.sha1(json.dumps([messages, max_tokens, list(stop)], ensure_ascii=False).encode()).hexdigest()
+        spec = asdict(copy) if copy is not None else None
+        key = hashlib.sha1(
+            json.dumps([messages, max_tokens, list(stop), spec], ensure_ascii=False).encode()
+        ).hexdigest()
         if key not in self.cache:
-            tokens = list(self.generator.stream(messages, max_tokens, stop))
-            self.cache[key] = {"key": key, "tokens": [[t.text, t.logprob] for t in tokens]}
+            tokens = list(self.generator.stream(messages, max_tokens, stop, copy))
+            self.cache[key] = {"key": key, "tokens": [[t.text, t.logprob, t.phrase_logprob] for t in tokens]}
             if self.path:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 with self.path.open("a", encoding="utf-8") as handle:
                     handle.write(json.dumps(self.cache[key], ensure_ascii=False) + "\n")
-        yield from (Token(text, logprob) for text, logprob in self.cache[key]["tokens"])
+        yield from (Token(*token) for token in self.cache[key]["tokens"])
 
 
 def collect(sets: list[tuple[str, Path]], generate: bool, cache_path: Path | None, k: int = 5) -> list[Case]:
@@ -87,8 +92,9 @@ def collect(sets: list[tuple[str, Path]], generate: bool, cache_path: Path | Non
     reader = None
     if generate:
         settings = Settings.from_env()
+        generation = settings.generation
         reader = GenerativeReader(
-            CachedGenerator(load_generator(settings), cache_path), settings.generation.max_new_tokens
+            CachedGenerator(load_generator(settings), cache_path), generation.max_new_tokens, generation.copy_evidence
         )
         reader.warm_up()
     cases: list[Case] = []

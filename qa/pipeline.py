@@ -79,7 +79,8 @@ class Pipeline:
                     from qa.answering.prompts import rewrite_prefix
 
                     generator = self._generator or load_generator(self.settings)
-                    reader = GenerativeReader(generator, self.settings.generation.max_new_tokens)
+                    generation = self.settings.generation
+                    reader = GenerativeReader(generator, generation.max_new_tokens, generation.copy_evidence)
                     reader.warm_up()
                     if hasattr(generator, "remember_prefix"):
                         generator.remember_prefix(rewrite_prefix())

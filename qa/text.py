@@ -140,6 +140,7 @@ CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 UNITS = (
     "%",
     "‰",
+    "个百分点",
     "万亿元",
     "亿元",
     "万元",
@@ -185,9 +186,45 @@ _UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 NUMBER = re.compile(
     rf"(?:[{CN_DIGITS}]+连[\u4e00-\u9fff](?=\W|$)|\d+(?:\.\d+)?(?![\dA-Za-z.])|百分之[{CN_DIGITS}点\d.]+|"
     rf"[{CN_DIGITS}]+(?=[{MEASURE_WORDS}]|{_UNIT}|倍))\s*"
-    rf"(?:{_UNIT}|[{MEASURE_WORDS}])?(?:\s*{QUALIFIERS})?"
+    rf"(?P<unit>{_UNIT}|[{MEASURE_WORDS}])?(?:\s*{QUALIFIERS})?"
 )
 DIGITS = re.compile(r"\d+(?:\.\d+)?")
+# What each unit measures: a figure in one dimension never answers a question about another
+# ("多少元" is not answered by "6.5%"). Bare 万/亿 and 年 (a duration or a year) say nothing.
+DIMENSIONS = {
+    "rate": ("%", "‰", "倍", "个百分点"),
+    "money": ("元",),
+    "area": ("亩", "平方公里", "平方米"),
+    "weight": ("吨",),
+    "people": ("人", "人次"),
+    "households": ("户",),
+    "power": ("千瓦",),
+    "length": ("公里", "米"),
+    "age": ("岁", "周岁"),
+    "duration": ("个月", "工作日", "日", "天", "小时", "分钟"),
+}
+_DIMENSION_OF = sorted(((u, d) for d, units in DIMENSIONS.items() for u in units), key=lambda p: -len(p[0]))
+
+
+def dimension(unit: str) -> str | None:
+    """What ``unit`` measures ("万亿元" → "money", "%" → "rate"); None when it does not say."""
+    unit = unit.strip()
+    for suffix, name in _DIMENSION_OF:
+        if unit.endswith(suffix):
+            return name
+    return None
+
+
+def dimensions_in(text: str) -> set[str]:
+    """The dimensions of the figures ``text`` states (a figure with no known unit adds none)."""
+    found = set()
+    for match in NUMBER.finditer(text):
+        name = "rate" if match.group().startswith("百分之") else dimension(match["unit"] or "")
+        if name:
+            found.add(name)
+    return found
+
+
 CN_COUNT = re.compile(rf"[{CN_DIGITS}]{{1,6}}(?=[{MEASURE_WORDS}]|{_UNIT})|[{CN_DIGITS}]{{1,4}}连[\u4e00-\u9fff]")
 
 
@@ -203,6 +240,14 @@ def numbers_in(text: str) -> list[str]:
 def number_spans(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` of each number with its unit and qualifier ("8%以上", "3300 公里", "三十日")."""
     return [(m.start(), m.start() + len(m.group().rstrip())) for m in NUMBER.finditer(text) if m.group().strip()]
+
+
+# -- legal text -------------------------------------------------------------------------------
+# The article number that opens an article ("第十二条　"): a label of where a rule stands, never
+# part of what it says.
+ARTICLE_LABEL = re.compile(rf"^第[{CN_DIGITS}\d]+条(?:之[一二三四五六七八九十]+)?[\s\u3000]*")
+# An ordinal ("第三十五条", "第二批"): a number that names a place in a sequence, not an amount.
+ORDINAL_BEFORE = "第"
 
 
 # -- titles -----------------------------------------------------------------------------------

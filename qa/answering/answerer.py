@@ -73,7 +73,7 @@ class Answerer:
         if generative and not (not decision.refuse and decision.confidence >= self.settings.refusal.skip_generator):
             if on_draft and evidence:
                 on_draft(evidence[draft.spans[0].sentence].text if draft.spans else evidence[0].text)
-            evidence, draft = self.settle(hits, evidence, generative.run(rewritten, evidence, on_token))
+            evidence, draft = self.settle(rewritten, hits, evidence, generative.run(rewritten, evidence, on_token))
             decision = self.refusal.run(rewritten, question_asks, hits, evidence, draft)
             timings.update(draft.timings)
             path = "generator"
@@ -81,7 +81,9 @@ class Answerer:
             path = f"extractive reader, confident ({decision.confidence:.2f}): generator skipped"
         return self._compose(question, rewritten, mode, hits, evidence, draft, decision, timings, path)
 
-    def settle(self, hits: list[Hit], evidence: list[Evidence], generated: Draft) -> tuple[list[Evidence], Draft]:
+    def settle(
+        self, question: str, hits: list[Hit], evidence: list[Evidence], generated: Draft
+    ) -> tuple[list[Evidence], Draft]:
         """The generator's draft made citable: parts the evidence does not state are looked for
         in every sentence of the retrieved passages (the generator also saw their titles and
         sections)."""
@@ -90,7 +92,9 @@ class Answerer:
             extra = [e for e in self.evidence.sentences(hits) if (e.doc_id, e.start) not in chosen]
             if extra:
                 evidence = evidence + extra
-                generated = ground(generated.text, generated.logprobs, evidence, generated.timings)
+                doubt = generated.doubt
+                generated = ground(generated.text, generated.logprobs, evidence, question, generated.timings)
+                generated.doubt = doubt
         return evidence, generated
 
     def _compose(

@@ -130,4 +130,4 @@ class EvidenceSelector:
                 break
             chosen.append(sentence)
             chars += len(sentence.text)
-        return chosen
+        return sorted(chosen, key=lambda e: -e.score)

@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 from qa.answering import prompts
 from qa.answering.evidence import Evidence
-from qa.answering.generator import Generator
-from qa.answering.grounding import align, complete_span, trim_edges
+from qa.answering.generator import CopySpec, Generator
+from qa.answering.grounding import align, clause_span, complete_span, only_restates, trim_edges
 from qa.answering.question import asks
 from qa.answering.types import Draft
 
@@ -60,9 +60,10 @@ POLAR_WORDS = frozenset(
 class GenerativeReader:
     """Component: ``run(question, evidence, on_token=None) -> Draft``."""
 
-    def __init__(self, generator: Generator, max_new_tokens: int = 64) -> None:
+    def __init__(self, generator: Generator, max_new_tokens: int = 64, copy: bool = True) -> None:
         self.generator = generator
         self.max_new_tokens = max_new_tokens
+        self.copy = copy  # constrain the answer to copies of the evidence (qa.answering.copying)
 
     def warm_up(self) -> None:
         """Load the generator and evaluate the fixed prompt prefix once."""
@@ -76,26 +77,35 @@ class GenerativeReader:
             return Draft("generative", not_found=True)
         started = time.perf_counter()
         messages = prompts.reader_messages(question, evidence)
-        text, logprobs, first = self._generate(messages, on_token)
+        copy = (
+            CopySpec(tuple(e.text for e in evidence), prompts.PART_SEPARATOR, (prompts.NOT_FOUND,))
+            if self.copy
+            else None
+        )
+        text, logprobs, first, doubt = self._generate(messages, on_token, copy)
         ended = time.perf_counter()
         timings = {"prefill": ((first or ended) - started) * 1000, "decode": (ended - (first or ended)) * 1000}
-        if trim_edges(text) in POLAR_WORDS or (judges(question, text) and not align(text, evidence)[0]):
-            # a bare yes or no, or a verdict in the generator's own words ("不合理"), cites
-            # nothing: ask for the words of the evidence that settle it (the conversation so
-            # far stays in the KV cache, so this costs a few tokens)
-            quote, quote_logprobs, _ = self._generate(prompts.cite_messages(messages, text), None)
+        if bare(question, text) or (judges(question, text) and not align(text, evidence)[0]):
+            # a bare yes or no, the question's own words, or a verdict in the generator's own
+            # words ("不合理") cites nothing: ask for the words of the evidence that settle it (the
+            # conversation so far stays in the KV cache, so this costs a few tokens)
+            quote, quote_logprobs, _, _ = self._generate(prompts.cite_messages(messages, text), None, copy)
             timings["cite"] = (time.perf_counter() - ended) * 1000
             if quote and prompts.NOT_FOUND not in quote:
                 text, logprobs = quote, logprobs + quote_logprobs
-        return ground(text, logprobs, evidence, timings)
+        draft = ground(text, logprobs, evidence, question, timings)
+        draft.doubt = doubt
+        return draft
 
-    def _generate(self, messages: list[dict], on_token) -> tuple[str, list[float], float | None]:
-        """(text, token log-probabilities, time of the first token) of one streamed generation."""
-        first, pieces, logprobs = None, [], []
-        stream = self.generator.stream(messages, self.max_new_tokens, stop=STOP)
+    def _generate(self, messages: list[dict], on_token, copy: CopySpec | None):
+        """(text, token log-probabilities, time of the first token, log-probability of answering
+        "not found" instead at the first token, or None) of one streamed generation."""
+        first, pieces, logprobs, doubt = None, [], [], None
+        stream = self.generator.stream(messages, self.max_new_tokens, stop=STOP, copy=copy)
         try:
             for token in stream:
-                first = first or time.perf_counter()
+                if first is None:
+                    first, doubt = time.perf_counter(), token.phrase_logprob
                 pieces.append(token.text)
                 if token.logprob is not None:
                     logprobs.append(token.logprob)
@@ -105,7 +115,14 @@ class GenerativeReader:
             close = getattr(stream, "close", None)
             if close:
                 close()
-        return "".join(pieces).strip(), logprobs, first
+        return "".join(pieces).strip(), logprobs, first, doubt
+
+
+def bare(question: str, text: str) -> bool:
+    """Whether ``text`` only says yes or no (是/能/不得...), or, to a yes-or-no question, only
+    repeats the question's words: either way it needs the evidence's own words behind it."""
+    core = trim_edges(text)
+    return core in POLAR_WORDS or (asks(question).kind == "yesno" and only_restates(core, question))
 
 
 def judges(question: str, text: str) -> bool:
@@ -114,10 +131,18 @@ def judges(question: str, text: str) -> bool:
     return asks(question).kind == "yesno" and bool(text) and prompts.NOT_FOUND not in text
 
 
-def ground(text: str, logprobs: list[float], evidence: list[Evidence], timings: dict | None = None) -> Draft:
-    """The draft for a generated answer: its parts aligned to evidence spans, numbers completed."""
+def ground(
+    text: str, logprobs: list[float], evidence: list[Evidence], question: str = "", timings: dict | None = None
+) -> Draft:
+    """The draft for a generated answer: its parts aligned to evidence spans, numbers completed,
+    and parts that only repeat ``question`` dropped when others say something (when all do, the
+    refusal policy refuses). A bare yes or no (see :func:`bare`) becomes the clause it stands in."""
     if not text or prompts.NOT_FOUND in text:
         return Draft("generative", text=text, not_found=True, logprobs=logprobs, timings=timings or {})
     spans, missing = align(text, evidence)
     spans = [complete_span(span, evidence) for span in spans]
+    if bare(question, text):
+        spans = [clause_span(span, evidence) for span in spans]
+    informative = [span for span in spans if not only_restates(span.text, question)]
+    spans = informative or spans
     return Draft("generative", spans, text, False, missing, logprobs, timings=timings or {})

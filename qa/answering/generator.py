@@ -29,6 +29,19 @@ class GeneratorUnavailable(RuntimeError):
 class Token:
     text: str  # may be "" while a multi-byte character is incomplete
     logprob: float | None  # natural log-probability of the chosen token; None if unknown
+    # Copy mode, first token only: the log-probability the model gave, at that step, to starting
+    # the fixed phrase (CopySpec.phrases, e.g. "not found") instead; None if unknown.
+    phrase_logprob: float | None = None
+
+
+@dataclass(frozen=True)
+class CopySpec:
+    """What a copy-constrained answer may say (:mod:`qa.answering.copying`): stretches of
+    ``sources`` separated by ``separator``, or one of ``phrases`` as the whole answer."""
+
+    sources: tuple[str, ...]
+    separator: str
+    phrases: tuple[str, ...] = ()
 
 
 class Generator(Protocol):
@@ -36,8 +49,12 @@ class Generator(Protocol):
 
     def warm_up(self) -> None: ...
 
-    def stream(self, messages: list[dict], max_tokens: int, stop: Sequence[str] = ()) -> Iterator[Token]:
-        """Yield tokens as they are generated; closing the iterator stops generation."""
+    def stream(
+        self, messages: list[dict], max_tokens: int, stop: Sequence[str] = (), copy: CopySpec | None = None
+    ) -> Iterator[Token]:
+        """Yield tokens as they are generated; closing the iterator stops generation. With
+        ``copy``, a generator that can (the local one) writes only what :class:`CopySpec` allows;
+        one that cannot (a server) writes freely and its answer is grounded afterwards."""
 
 
 def ends_in_loop(text: str) -> bool:
@@ -55,20 +72,20 @@ def stop_at(text: str, stop: Sequence[str]) -> int | None:
     return min(found) if found else None
 
 
-def guarded(pieces: Iterator[tuple[str, float | None]], stop: Sequence[str]) -> Iterator[Token]:
-    """Tokens of ``pieces`` ((text, log-probability) as the model made them) up to the first
-    ``stop`` string or the start of a loop; closes ``pieces`` (and so frees the model) when it
-    ends early."""
+def guarded(pieces: Iterator[tuple], stop: Sequence[str]) -> Iterator[Token]:
+    """Tokens of ``pieces`` ((text, log-probability[, phrase log-probability]) as the model made
+    them) up to the first ``stop`` string or the start of a loop; closes ``pieces`` (and so frees
+    the model) when it ends early."""
     text = ""
     try:
-        for piece, logprob in pieces:
+        for piece, logprob, *more in pieces:
             cut = stop_at(text + piece, stop)
             if cut is not None:
                 if cut > len(text):
-                    yield Token((text + piece)[len(text) : cut], logprob)
+                    yield Token((text + piece)[len(text) : cut], logprob, *more)
                 return
             text += piece
-            yield Token(piece, logprob)
+            yield Token(piece, logprob, *more)
             if ends_in_loop(text):
                 return
     finally:
@@ -99,6 +116,7 @@ class LlamaGenerator:
         self._llama = None
         self._template = None
         self._prefixes: list[tuple[tuple[int, ...], bytes]] = []  # saved KV states (see remember_prefix)
+        self._table = None  # token bytes, for copy-constrained decoding
         self._lock = threading.Lock()  # held while generating
         self._load_lock = threading.Lock()
 
@@ -135,11 +153,80 @@ class LlamaGenerator:
         prompt = self._template(messages=messages).prompt
         return self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
-    def stream(self, messages: list[dict], max_tokens: int = 128, stop: Sequence[str] = ()) -> Iterator[Token]:
-        """Greedy tokens with their log-probabilities. The lock is held until the iterator is
-        exhausted or closed: close it (or drop it) when stopping early."""
+    def stream(
+        self, messages: list[dict], max_tokens: int = 128, stop: Sequence[str] = (), copy: CopySpec | None = None
+    ) -> Iterator[Token]:
+        """Greedy tokens with their log-probabilities. With ``copy``, only tokens that keep the
+        answer a copy are chosen, and a token's log-probability is taken among those (a copy of
+        "三十日" for the model's "三十天" is not a doubt about the answer). The lock is held until the
+        iterator is exhausted or closed: close it (or drop it) when stopping early."""
         tokens = self.prompt_tokens(messages)
+        if copy is not None:
+            return guarded(self._copied_pieces(tokens, max_tokens, copy), stop)
         return self._tokens(tokens, max_tokens, stop)
+
+    def token_table(self):
+        """Every token's bytes (:class:`qa.answering.copying.TokenTable`), built once (~0.5 s)."""
+        if self._table is None:
+            import llama_cpp
+
+            from qa.answering.copying import TokenTable
+
+            self.warm_up()
+            llama = self._llama
+            n_vocab = llama.n_vocab()
+            pieces = [llama.detokenize([i], special=False) for i in range(n_vocab)]
+            ends = [i for i in range(n_vocab) if llama_cpp.llama_vocab_is_eog(llama._model.vocab, i)]
+            self._table = TokenTable(pieces, ends)
+        return self._table
+
+    def _copied_pieces(self, prompt: list[int], max_tokens: int, copy: CopySpec) -> Iterator[tuple]:
+        """Like :meth:`_pieces`, choosing each token among those :class:`CopyConstraint` allows;
+        the first also carries the log-probability of starting a fixed phrase instead."""
+        import numpy as np
+
+        from qa.answering.copying import CopyConstraint
+
+        table = self.token_table()
+        constraint = CopyConstraint(table, copy.sources, copy.separator, copy.phrases)
+        ends = set(table.end_ids)
+        with self._lock:
+            llama = self._llama
+            self._restore_prefix(prompt)
+            live = 0
+            for a, b in zip(llama.input_ids[: llama.n_tokens], prompt[:-1]):
+                if a != b:
+                    break
+                live += 1
+            llama.n_tokens = live  # eval() drops the KV cache past this point
+            pending_input = prompt[live:]
+            n_vocab = llama.n_vocab()
+            decoded = b""
+            phrase_starts = constraint.phrase_start_tokens()
+            for step in range(max_tokens):
+                llama.eval(pending_input)
+                logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(n_vocab,))
+                allowed = constraint.allowed()
+                choices = logits[allowed]
+                token = int(allowed[int(np.argmax(choices))])
+                top = float(choices.max())
+                total = top + float(np.log(np.exp(choices - top).sum()))
+                logprob = top - total  # the chosen one is the top
+                phrase = None
+                if step == 0 and phrase_starts.size:
+                    starts = logits[phrase_starts]
+                    phrase = float(starts.max() + np.log(np.exp(starts - starts.max()).sum())) - total
+                if token in ends:
+                    return
+                constraint.advance(token)
+                decoded += table.pieces[token]
+                piece = decoded.decode("utf-8", errors="ignore")
+                if piece.encode("utf-8") == decoded:
+                    decoded = b""
+                else:
+                    piece = ""
+                yield piece, logprob, phrase
+                pending_input = [token]
 
     def remember_prefix(self, prefix: list[dict], max_saved: int = 2) -> int:
         """Evaluate the fixed start of a family of prompts (``prefix`` followed by any user turn)

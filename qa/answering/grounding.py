@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from qa.answering.evidence import Evidence
-from qa.text import DIGITS, longest_common_substring, number_spans, numbers_in, squash
+from qa.text import ARTICLE_LABEL, DIGITS, longest_common_substring, number_spans, numbers_in, split_clauses, squash
 
 EDGE_PUNCT = "，。、；：？！“”‘’（）()《》,.;:?! \n\t\u3000"
 PART_SPLIT = re.compile(r"[；;\n]+")
@@ -149,6 +149,21 @@ def complete_span(span: Span, evidence: list[Evidence]) -> Span:
             start, end = min(start, n_start), max(end, n_end)
     if (start, end) == (span.start - offset, span.end - offset):
         return span
+    return _span(evidence, span.sentence, start, end, span.exact)
+
+
+def clause_span(span: Span, evidence: list[Evidence]) -> Span:
+    """The span widened to the clause(s) of its sentence that hold it (between commas), without
+    a leading article number: the statement a bare "不得" or "可以" stands in."""
+    sentence = evidence[span.sentence]
+    start, end = span.start - sentence.start, span.end - sentence.start
+    holding = [c for c in split_clauses(sentence.text) if c[1] > start and c[0] < end]
+    if not holding:
+        return span
+    start, end = min(start, holding[0][0]), max(end, holding[-1][1])
+    lead = ARTICLE_LABEL.match(sentence.text[start:end])
+    if lead and start + lead.end() < end:
+        start += lead.end()
     return _span(evidence, span.sentence, start, end, span.exact)
 
 

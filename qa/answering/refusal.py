@@ -1,16 +1,17 @@
 """Refusal as a calibrated decision.
 
 :func:`signals` measures what speaks for and against a draft answer: how much of the
-question the retrieved text covers at all, whether the generator said "not there", how sure
-it was of its tokens, whether its words align with the evidence, whether the answer is of the
-kind asked (a number for 多少, a name for 谁) and about the period asked, and whether it
-only restates the question.
+question the retrieved text covers at all, whether the generator said "not there" (or how
+much it leaned that way before answering), how sure it was of its tokens, whether its words
+align with the evidence, whether the answer is of the kind asked (a number for 多少, a name
+for 谁) and about the period asked, and whether it only restates the question.
 :class:`RefusalPolicy` turns them into a probability that the answer is there to give, with
 logistic weights fitted on the tuning split (``python -m eval calibrate``; the weights live in
 :class:`qa.settings.RefusalSettings`), and refuses below the threshold fitted with them.
 
-Certain cases need no weights: nothing retrieved, nothing grounded, or an answer that
-only repeats the question (it adds no information).
+Certain cases need no weights: nothing retrieved, nothing grounded, an answer that only
+repeats the question (it adds no information), or a figure of another kind than the one the
+question names (a rate for 多少元).
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from dataclasses import dataclass
 
 from qa.answering.evidence import Evidence
 from qa.answering.grounding import only_restates, ungrounded_numbers
-from qa.answering.question import Asks
+from qa.answering.question import Asks, asks
 from qa.answering.types import Draft
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit
 from qa.settings import RefusalSettings
-from qa.text import numbers_in, squeeze_spaces, years_named
+from qa.text import dimension, dimensions_in, numbers_in, squeeze_spaces, years_named
 
 YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")
 RATE_ANSWER = re.compile(r"[%‰]|百分之|个百分点|成|倍")
@@ -44,6 +45,7 @@ FEATURE_SIGNS = {
     "period_conflict": -1,
     "cited_rank": -1,
     "reader_score": 1,
+    "doubt": -1,
 }
 FEATURES = tuple(FEATURE_SIGNS)
 
@@ -74,7 +76,8 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
             return 0.0
         if asks.rate and not RATE_ANSWER.search(answer):
             return 0.0
-        return 0.0 if asks.unit and asks.unit not in answer else 1.0
+        same_unit = not asks.unit or asks.unit in answer or dimension(asks.unit) in dimensions_in(answer)
+        return 1.0 if same_unit else 0.0
     if asks.kind == "list":
         return 1.0 if parts > 1 or re.search(r"[、和及与]", answer) else 0.5
     if asks.kind == "person":
@@ -108,13 +111,38 @@ def signals(question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence]
         "period_conflict": float(any(period_conflict(question, e) for e in cited)),
         "cited_rank": min((span.sentence for span in draft.spans), default=len(evidence)),
         "reader_score": draft.score,
+        "doubt": doubt(draft.doubt),
     }
+
+
+DOUBT_FLOOR = -10.0  # log-probabilities of "not found" below this count as no doubt at all
+
+
+def doubt(logprob: float | None) -> float:
+    """The generator's inclination to say "not found", on [0, 1]: 0 below e^-10 (or unknown), 1 at
+    certainty, linear in the log-probability between."""
+    if logprob is None:
+        return 0.0
+    return min(max(1.0 - logprob / DOUBT_FLOOR, 0.0), 1.0)
 
 
 def logistic(weights, values: dict[str, float]) -> float:
     """σ(bias + Σ weight × value) for (name, weight) pairs, "bias" being the intercept."""
     z = sum(weight if name == "bias" else weight * values[name] for name, weight in weights)
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+
+def other_dimension(question_asks: Asks, answer: str) -> str:
+    """Why a figure answers another question than the one asked: the question names what it
+    measures (多少元: money, 覆盖率: a rate) and the answer's figures all measure something else
+    ("" when they do not, or say nothing about it)."""
+    if question_asks.kind != "number":
+        return ""
+    wanted = "rate" if question_asks.rate else dimension(question_asks.unit or "")
+    stated = dimensions_in(answer)
+    if wanted and stated and wanted not in stated:
+        return f"the question asks for a figure of {wanted}, the answer gives {'/'.join(sorted(stated))}"
+    return ""
 
 
 def certain_refusal(question: str, evidence: list[Evidence], draft: Draft) -> str:
@@ -127,6 +155,9 @@ def certain_refusal(question: str, evidence: list[Evidence], draft: Draft) -> st
         return f"no evidence states {draft.text!r}" if draft.text else "no answer span"
     if all(only_restates(span.text, question) for span in draft.spans):
         return "the answer only repeats the question"
+    mismatch = other_dimension(asks(question), "".join(span.text for span in draft.spans))
+    if mismatch:
+        return mismatch
     invented = ungrounded_numbers(draft.text, " ".join(e.text for e in evidence), question)
     if draft.reader == "generative" and invented:
         return f"numbers not in the evidence: {invented}"

@@ -57,7 +57,11 @@ class OpenAIGenerator:
             self.model = self.name = models[0]
         self._client = client
 
-    def stream(self, messages: list[dict], max_tokens: int = 128, stop: Sequence[str] = ()) -> Iterator[Token]:
+    def stream(
+        self, messages: list[dict], max_tokens: int = 128, stop: Sequence[str] = (), copy=None
+    ) -> Iterator[Token]:
+        """Streamed tokens; ``copy`` is not enforced (a server takes no custom constraint): the
+        answer is grounded afterwards like any free answer."""
         self.warm_up()
         import openai
 

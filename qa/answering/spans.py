@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.answering.question import Asks
-from qa.text import number_spans, split_clauses, squash
+from qa.text import ARTICLE_LABEL, ORDINAL_BEFORE, number_spans, split_clauses, squash
 
 ENUMERATION = re.compile(
     r"[^、，,。；;：:“”]{1,24}(?:、[^、，,。；;：:“”]{1,24})+(?:[和及与][^、，,。；;：:“”]{1,24})?"
 )
 QUOTED = re.compile(r"“[^”]{1,30}”")
-PAIR_JOINER = re.compile(r"\s*(?:和|、|与|及|至|到|-|—|~)\s*")
+# Two figures joined into one answer: "7.6%和10.6%", "三年或者五年", a range "二年以上七年以下".
+PAIR_JOINER = re.compile(r"\s*(?:和|、|与|及|至|到|或者|或|-|—|~)?\s*")
 DANGLING = re.compile(r"^[的和与及或而之等]|(?:[的和与及或等了]|或者)$")  # cut through a phrase
 REFERENCE = re.compile(r"第[零〇一二三四五六七八九十百千\d]+[条款项章节编]")
 LEADING_FILLER = re.compile(r"^(?:[，,、；;：:\s]|并且|并|而且|同时|其中|以及|以|对|在|将|要|把|由)+")
@@ -86,6 +87,9 @@ def _tagged(text: str) -> list[tuple[int, int, str, str]]:
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    label = ARTICLE_LABEL.match(text[start:end])
+    if label:
+        start += label.end()
     piece = text[start:end]
     lead = LEADING_FILLER.match(piece)
     if lead:
@@ -122,7 +126,8 @@ def candidates(sentence: str, question: str) -> list[Candidate]:
         if span and span not in found and span[1] - span[0] >= 1:
             found[span] = shape
 
-    numbers = number_spans(sentence)
+    ordinal_asked = "第几" in question
+    numbers = [(s, e) for s, e in number_spans(sentence) if ordinal_asked or sentence[s - 1 : s] != ORDINAL_BEFORE]
     for start, end in numbers:
         add(start, end, "number")
     for (a_start, a_end), (b_start, b_end) in zip(numbers, numbers[1:]):

@@ -85,5 +85,8 @@ class Draft:
     not_found: bool = False  # the generator said the evidence lacks the answer
     missing: list[str] = field(default_factory=list)  # generated parts no evidence states
     logprobs: list[float] = field(default_factory=list)  # of the generated tokens
+    # log-probability the generator gave to answering "not found" at its first token (copy mode);
+    # None when unknown (the extractive reader, a server)
+    doubt: float | None = None
     score: float = 0.0  # the extractive reader's span score
     timings: dict[str, float] = field(default_factory=dict)

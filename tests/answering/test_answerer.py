@@ -41,7 +41,7 @@ class ScriptedGenerator:
     def warm_up(self):
         pass
 
-    def stream(self, messages, max_tokens=64, stop=()):
+    def stream(self, messages, max_tokens=64, stop=(), copy=None):
         self.prompts.append(messages)
         reply = self.replies[min(len(self.prompts), len(self.replies)) - 1]
         for i in range(0, len(reply), 2):
@@ -113,6 +113,23 @@ def test_a_verdict_in_the_generators_own_words_asks_for_the_rule():
     )
     assert len(generator.prompts) == 2
     assert not result.refused and result.answer == "物业服务企业不得以停水、停电等方式催交物业费"
+
+
+def test_a_bare_yes_or_no_that_stays_bare_becomes_the_clause_it_stands_in():
+    hits = _hits((RULE, ("第十二条",), None))
+    generator = ScriptedGenerator("不得", "不得")  # the second turn quotes no more than the first
+    result = _answerer().run(
+        "物业能停水催费吗？", "物业公司能停水催交物业费吗？", hits, generative=GenerativeReader(generator)
+    )
+    assert len(generator.prompts) == 2
+    assert result.answer == "物业服务企业不得以停水、停电等方式催交物业费"  # the clause, no article number
+
+
+def test_parts_that_only_repeat_the_question_are_dropped():
+    hits = _hits((PLAN, ("二、2023年重点工作",), "2023年"))
+    reader = GenerativeReader(ScriptedGenerator("农村公路；85 公里"))
+    result = _answerer().run("修多少路", "2023年新建改建农村公路多少公里？", hits, generative=reader)
+    assert result.answer == "85 公里" and [s.text for s in result.answer_spans] == ["85 公里"]
 
 
 def test_a_grounded_answer_needs_no_second_turn():

@@ -71,3 +71,24 @@ def test_remembered_prefix_survives_other_prompts(llama):
     again = "".join(t.text for t in llama.stream(question, 8))
     assert first == again and "37" in first
     assert list(llama._llama.input_ids[:length]) == llama.prompt_tokens(question)[:length]
+
+
+@pytest.mark.generator
+def test_copy_mode_writes_only_what_the_evidence_says(llama):
+    from qa.answering.generator import CopySpec
+
+    sources = ("东山县今年计划新建乡村图书馆 37 座，改造农村公路 85 公里。", "西河镇新增托育位置 1200 个。")
+    copy = CopySpec(sources, "；", ("资料中没有提到",))
+    messages = _ask(" ".join(sources), "请用一句话介绍东山县的图书馆建设情况。")
+    free = "".join(t.text for t in llama.stream(messages, 32))
+    tokens = list(llama.stream(messages, 32, copy=copy))
+    copied = "".join(t.text for t in tokens)
+    squashed = [s.replace(" ", "") for s in sources]
+    assert copied and all(any(part in s for s in squashed) for part in copied.split("；") if part)
+    assert copied != free  # the free answer paraphrases; the copy cannot
+    assert tokens[0].phrase_logprob is not None and tokens[0].phrase_logprob < 0
+    assert all(t.phrase_logprob is None for t in tokens[1:])
+    assert all(t.logprob is not None and t.logprob <= 0 for t in tokens)
+    unanswerable = _ask(sources[1], "东山县的常住人口是多少？")
+    said = "".join(t.text for t in llama.stream(unanswerable, 16, copy=copy))
+    assert said == "资料中没有提到" or all(any(part in s for s in squashed) for part in said.split("；") if part)

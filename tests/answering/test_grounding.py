@@ -2,7 +2,9 @@
 
 from qa.answering.evidence import Evidence
 from qa.answering.grounding import (
+    Span,
     align,
+    clause_span,
     complete_span,
     joined_answer,
     locate,
@@ -56,3 +58,16 @@ def test_fragments_of_the_question_and_invented_numbers():
     assert not only_restates("35微克", "全市PM10平均浓度是多少？")
     assert ungrounded_numbers("增长9.5%", "增长8%以上", "目标是多少") == ["9.5"]
     assert ungrounded_numbers("增长8%", "增长8%以上", "") == []
+
+
+def test_clause_span_widens_to_the_clause_without_the_article_number():
+    text = "第八条　承包方可以自愿放弃承包权，但应当提前三个月书面通知发包方。"
+    evidence = [Evidence(0, "doc", 50, 50 + len(text), text, "某法", ("第八条",), None, 1.0, 0.5)]
+    start = text.find("可以")
+    widened = clause_span(Span(0, 50 + start, 50 + start + 2, "可以", True), evidence)
+    assert widened.text == "承包方可以自愿放弃承包权" and text[widened.start - 50 : widened.end - 50] == widened.text
+    later = text.find("应当")
+    assert (
+        clause_span(Span(0, 50 + later, 50 + later + 2, "应当", True), evidence).text
+        == "但应当提前三个月书面通知发包方"
+    )

@@ -73,3 +73,28 @@ def test_a_draft_without_spans_fits_no_kind_and_no_logprobs_mean_certainty_unkno
     assert values["logprob_mean"] == 0.0 and values["logprob_min"] == 0.0 and values["reader_score"] == 0.4
     unsure = signals(question, asks(question), _hits(), _evidence(), _draft("37 座", logprobs=[-9.0, -12.0]))
     assert unsure["logprob_mean"] == -5.0 and unsure["logprob_min"] == -10.0  # clipped
+
+
+def test_a_figure_of_another_dimension_is_refused_for_certain():
+    text = "全县财政收入增长 8.5%，达到 12.6 亿元；新增就业 3200 人。"
+    evidence = [Evidence(0, "doc", 0, len(text), text, "某县报告", (), None, 1.0, 0.8)]
+
+    def draft(part):
+        start = text.find(part)
+        return Draft("generative", [Span(0, start, start + len(part), part, True)], part)
+
+    assert "money" in certain_refusal("财政收入达到多少亿元？", evidence, draft("8.5%"))
+    assert "rate" in certain_refusal("财政收入的增长率是多少？", evidence, draft("12.6 亿元"))
+    assert "people" in certain_refusal("新增就业多少人？", evidence, draft("12.6 亿元"))
+    assert certain_refusal("财政收入达到多少亿元？", evidence, draft("12.6 亿元")) == ""
+    assert certain_refusal("新增就业多少人？", evidence, draft("3200 人")) == ""
+    assert certain_refusal("财政收入增长了多少？", evidence, draft("8.5%")) == ""  # no unit named: no rule
+
+
+def test_dimensions_of_figures():
+    from qa.text import dimension, dimensions_in
+
+    assert dimensions_in("增长 7.6%和 10.6%") == {"rate"} and dimensions_in("提高 2 个百分点") == {"rate"}
+    assert dimensions_in("百分之五十以上") == {"rate"} and dimensions_in("三十日内") == {"duration"}
+    assert dimensions_in("1200 万元，3.5 万人") == {"money", "people"} and dimensions_in("6 所学校") == set()
+    assert dimension("万亿元") == "money" and dimension("平方公里") == "area" and dimension("个") is None

@@ -80,3 +80,17 @@ def test_first_number_after_the_question_words_and_whole_sentence():
     whole = _features_of(sentence, "全县新建图书馆多少座？", sentence.rstrip("。"))
     assert whole["whole_sentence"] == 1.0
     assert _features_of(sentence, "全县新建图书馆多少座？", "37座")["whole_sentence"] == 0.0
+
+
+def test_ranges_and_alternatives_are_one_candidate():
+    found = _texts("违者处一年以上三年以下有期徒刑；理事会每届任期两年或者四年。")
+    assert found["一年以上三年以下"] == "pair" and found["两年或者四年"] == "pair"
+
+
+def test_labels_are_never_candidates():
+    rule = "第二十六条　用人单位应当在三十日内书面通知本人。"
+    found = _texts(rule, "多少天内通知？")
+    assert "二十六条" not in found and all(not t.startswith("第二十六条") for t in found)
+    assert "用人单位应当在三十日内书面通知本人" in found and "三十日" in found
+    assert "二批" not in _texts("入选第二批试点城市12个。", "入选多少个？")  # an ordinal, not an amount
+    assert "二批" in _texts("入选第二批试点城市12个。", "入选第几批？")

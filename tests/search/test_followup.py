@@ -73,7 +73,7 @@ class ScriptedGenerator:
     def warm_up(self):
         pass
 
-    def stream(self, messages, max_tokens=48, stop=()):
+    def stream(self, messages, max_tokens=48, stop=(), copy=None):
         from qa.answering.generator import Token
 
         self.calls += 1
