@@ -79,6 +79,12 @@ def cmd_calibrate(args) -> int:
     return calibrate_main(args)
 
 
+def cmd_evidence(args) -> int:
+    from eval.evidence_grid import main as evidence_main
+
+    return evidence_main(args)
+
+
 def cmd_mutants(args) -> int:
     from eval.mutants import main as mutants_main
 
@@ -158,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     calibrate.add_argument("--cache", help="JSONL cache of generated answers (re-fits skip the generator)")
     calibrate.add_argument("--no-generator", action="store_true", help="fit the extractive reader only")
     calibrate.set_defaults(func=cmd_calibrate)
+    evidence = sub.add_parser("evidence", help="evidence recall and size over a grid of evidence settings")
+    evidence.add_argument("--set", action="append", required=True, metavar="QA.jsonl=CORPUS_DIR")
+    evidence.add_argument("--top", type=int, default=20, help="rows to print (best first)")
+    evidence.set_defaults(func=cmd_evidence)
     load = sub.add_parser("load", help="concurrent gradio_client users against a (launched) server")
     load.add_argument("--url", help="a running server on loopback (default: launch one)")
     load.add_argument("--users", type=int, default=20)

@@ -80,10 +80,10 @@ class EvidenceSettings:
     A sentence's score = own_weight × its coverage of the question + context_weight × the
     coverage of it with its section path + rank_weight × its passage's retrieval score
     (relative to the best) ± type_weight when it holds (or lacks) the kind of thing asked.
-    Chosen on data/qa/*_tune.jsonl by a grid over max_sentences (3-5), max_chars (300-500),
-    per_hit_leaders (0-3), dense_weight (1-3) and rank_weight (0.75-3): the shortest lists that
-    hold the gold sentence most often (report 0.957 → 0.967, laws 0.85 → 0.90 of answerable
-    tuning questions, 168 → 232 characters on average; see README, "Evidence").
+    Chosen on data/qa/*_tune.jsonl by ``python -m eval evidence`` (a grid over max_sentences,
+    max_chars, per_hit_leaders, dense_weight and rank_weight): the shortest lists that hold the
+    gold sentence most often (report 0.957 → 0.967, laws 0.85 → 0.90 of answerable tuning
+    questions, 168 → 232 characters on average).
     """
 
     hits: int = 5
@@ -96,6 +96,9 @@ class EvidenceSettings:
     period_weight: float = 0.3  # + when the sentence's period is the one asked about, - when disjoint
     dense_weight: float = 3.0  # × cosine similarity of sentence and question (generative mode only)
     per_hit_leaders: int = 3  # the best sentence of each of this many top passages is always kept
+    # sentence vectors kept in memory (384 floats each: 20,000 ≈ 30 MB); encoding the ~30
+    # sentences of the top passages took 245 ms of a generative answer (reports/latest, 2026-11-28)
+    vector_cache: int = 20_000
 
 
 @dataclass(frozen=True)

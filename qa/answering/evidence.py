@@ -10,7 +10,11 @@ readers and the refusal policy work on this short list, and it is all the genera
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+
+import numpy as np
 
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit, period_adjustment
@@ -72,6 +76,24 @@ class EvidenceSelector:
     def __init__(self, settings: EvidenceSettings, encoder=None) -> None:
         self.settings = settings
         self.encoder = encoder
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # sentence → vector, least recent first
+        self._lock = threading.Lock()
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """Passage vectors of ``texts``; the last ``settings.vector_cache`` sentences' vectors are
+        kept, since questions about one corpus keep meeting the same sentences."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        fresh = dict(zip(missing, self.encoder.encode_passages(missing))) if missing else {}
+        with self._lock:
+            out = np.array([fresh[t] if t in fresh else self._vectors[t] for t in texts])
+            for text, vector in fresh.items():
+                self._vectors[text] = vector
+            for text in texts:
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self.settings.vector_cache:
+                self._vectors.popitem(last=False)
+        return out
 
     def sentences(self, hits: list[Hit]) -> list[Evidence]:
         """Every sentence of the first ``settings.hits`` hits, once, unscored."""
@@ -98,7 +120,7 @@ class EvidenceSelector:
         sentences = self.sentences(hits)
         similarity = [0.0] * len(sentences)
         if self.encoder is not None and query_vector is not None and s.dense_weight and sentences:
-            vectors = self.encoder.encode_passages([squeeze_spaces(e.text) for e in sentences])
+            vectors = self.vectors([squeeze_spaces(e.text) for e in sentences])
             similarity = (vectors @ query_vector).tolist()
         scored = []
         for sentence, dense in zip(sentences, similarity):

@@ -46,6 +46,9 @@ FEATURE_SIGNS = {
     "cited_rank": -1,
     "reader_score": 1,
     "doubt": -1,
+    "period_broader": -1,
+    "head_missing": -1,
+    "restated": -1,
 }
 FEATURES = tuple(FEATURE_SIGNS)
 
@@ -93,6 +96,27 @@ def period_conflict(question: str, evidence: Evidence) -> bool:
     return bool(asked and about and not asked & about)
 
 
+def period_broader(question: str, evidence: Evidence) -> bool:
+    """The question names one year and the cited sentence speaks of a longer period holding it
+    (a five-year total for "2021年" is not the year's figure)."""
+    asked, about = years_named(question), years_named(evidence.period)
+    return len(asked) == 1 and len(about) > 1 and asked <= about
+
+
+def head_missing(asks: Asks, cited: list[Evidence]) -> float:
+    """1 when the question names the thing it asks for (哪个区 → 区, 邮箱是什么 → 邮箱) and no
+    cited sentence or its section holds that word."""
+    if not asks.head or not cited:
+        return 0.0
+    return float(not any(asks.head in squeeze_spaces(" ".join(e.section) + e.text) for e in cited))
+
+
+def restated(answer: str, question: str) -> float:
+    """Share of the answer's characters (punctuation and spaces aside) that the question holds."""
+    core = [ch for ch in answer if ch.isalnum()]
+    return sum(1 for ch in core if ch in question) / len(core) if core else 0.0
+
+
 def signals(question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence], draft: Draft) -> dict[str, float]:
     """The features of :data:`FEATURES` for one draft (see the module docstring)."""
     answer = "".join(span.text for span in draft.spans)
@@ -112,6 +136,9 @@ def signals(question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence]
         "cited_rank": min((span.sentence for span in draft.spans), default=len(evidence)),
         "reader_score": draft.score,
         "doubt": doubt(draft.doubt),
+        "period_broader": float(any(period_broader(question, e) for e in cited)),
+        "head_missing": head_missing(asks, cited),
+        "restated": restated(answer, question),
     }
 
 

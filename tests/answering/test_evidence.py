@@ -67,3 +67,24 @@ def test_embedding_similarity_lifts_a_paraphrase():
     assert with_vector[0].text == "县城更新公交车60辆。"
     without = selector.run(question, _hits())
     assert without[0].text != "县城更新公交车60辆。"
+
+
+class _CountingEncoder(_Encoder):
+    def __init__(self):
+        self.encoded = []
+
+    def encode_passages(self, texts):
+        self.encoded += texts
+        return super().encode_passages(texts)
+
+
+def test_sentence_vectors_are_encoded_once_and_the_cache_is_bounded():
+    encoder = _CountingEncoder()
+    selector = EvidenceSelector(replace(EvidenceSettings(), vector_cache=4), encoder=encoder)
+    first = selector.run("县里买了多少台新巴士？", _hits(), np.array([1.0, 0.0]))
+    seen = len(encoder.encoded)
+    assert seen == len(set(encoder.encoded)) > 4  # every sentence once
+    again = selector.run("县里买了多少台新巴士？", _hits(), np.array([1.0, 0.0]))
+    assert [e.text for e in again] == [e.text for e in first]
+    assert len(encoder.encoded) == seen + (seen - 4)  # only the sentences that fell out of the 4 kept
+    assert len(selector._vectors) == 4

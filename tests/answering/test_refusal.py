@@ -98,3 +98,17 @@ def test_dimensions_of_figures():
     assert dimensions_in("百分之五十以上") == {"rate"} and dimensions_in("三十日内") == {"duration"}
     assert dimensions_in("1200 万元，3.5 万人") == {"money", "people"} and dimensions_in("6 所学校") == set()
     assert dimension("万亿元") == "money" and dimension("平方公里") == "area" and dimension("个") is None
+
+
+def test_signals_for_a_broader_period_a_missing_head_and_restated_words():
+    from qa.answering.refusal import head_missing, period_broader, restated
+
+    five_years = Evidence(0, "doc", 0, len(TEXT), TEXT, "某县报告", ("一、过去五年",), "2018—2022年", 1.0, 0.8)
+    assert period_broader("2021年新建多少座图书馆？", five_years)
+    assert not period_broader("过去五年(2018—2022年)新建多少座图书馆？", five_years)
+    assert not period_broader("2021年新建多少座图书馆？", _evidence("2021年")[0])
+    assert head_missing(asks("哪个乡镇新建了图书馆？"), _evidence()) == 1.0  # 乡镇 stands nowhere in it
+    assert head_missing(asks("新建的是什么图书馆？"), _evidence()) == 0.0
+    assert head_missing(asks("新建多少座图书馆？"), _evidence()) == 0.0  # no head noun asked for
+    assert restated("乡村图书馆", "新建多少座乡村图书馆？") == 1.0 and abs(restated("37 座", "新建多少座？") - 1 / 3) < 1e-9
+    assert restated("", "问题") == 0.0
