@@ -49,13 +49,37 @@ def resolve_model_path(model: str, model_dir: Path) -> Path:
     )
 
 
+def cpu_flags() -> set[str]:
+    """The instruction-set flags /proc/cpuinfo lists (empty where there is none)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def resolve_dtype(dtype: str, flags: set[str] | None = None) -> str:
+    """ "float32", "bfloat16", or for "auto" bfloat16 where the CPU has bf16 dot products
+    (avx512_bf16 or amx_bf16; elsewhere torch emulates bf16 and it is slower than float32)."""
+    if dtype not in ("auto", "float32", "bfloat16"):
+        raise ValueError(f"embedding dtype must be 'auto', 'float32' or 'bfloat16', not {dtype!r}")
+    if dtype != "auto":
+        return dtype
+    flags = cpu_flags() if flags is None else flags
+    return "bfloat16" if flags & {"avx512_bf16", "amx_bf16"} else "float32"
+
+
 class SentenceTransformerEncoder:
     """Lazy sentence-transformers encoder; heavy loading happens in :meth:`warm_up`."""
 
-    def __init__(self, model: str, model_dir: Path, batch_size: int = 16) -> None:
+    def __init__(self, model: str, model_dir: Path, batch_size: int = 16, dtype: str = "float32") -> None:
         self.model_id = model
         self.model_dir = Path(model_dir)
         self.batch_size = batch_size
+        self.dtype = resolve_dtype(dtype)
         self._model = None
 
     def warm_up(self) -> None:
@@ -67,7 +91,12 @@ class SentenceTransformerEncoder:
         from sentence_transformers import SentenceTransformer
 
         path = resolve_model_path(self.model_id, self.model_dir)
-        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        if self.dtype == "bfloat16":
+            import torch
+
+            model = model.to(torch.bfloat16)
+        self._model = model
 
     @property
     def model(self):

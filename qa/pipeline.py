@@ -34,7 +34,10 @@ class Pipeline:
         set_offline_environment()
         self.settings = settings or Settings.from_env()
         self.encoder = encoder or SentenceTransformerEncoder(
-            self.settings.embedding_model, self.settings.model_dir, self.settings.embedding_batch_size
+            self.settings.embedding_model,
+            self.settings.model_dir,
+            self.settings.embedding_batch_size,
+            self.settings.embedding_dtype,
         )
         self._index: CorpusIndex | None = None
         self._generator = generator

@@ -261,6 +261,9 @@ class Settings:
     model_dir: Path | None = None  # default: <data_dir>/models
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_batch_size: int = 16
+    # "auto": bfloat16 where the CPU has bf16 dot products (see embeddings.encoder.resolve_dtype),
+    # else float32; QA_EMBEDDING_DTYPE overrides. Measured in README, "Speed".
+    embedding_dtype: str = "float32"
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answering: AnswerSettings = field(default_factory=AnswerSettings)
@@ -287,6 +290,7 @@ class Settings:
             "index_dir": os.environ.get("QA_INDEX_DIR"),
             "model_dir": os.environ.get("QA_MODEL_DIR"),
             "embedding_model": os.environ.get("QA_EMBEDDING_MODEL"),
+            "embedding_dtype": os.environ.get("QA_EMBEDDING_DTYPE"),
         }
         values = {k: v for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})
