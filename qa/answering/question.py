@@ -67,6 +67,7 @@ def asks(question: str) -> Asks:
         parts,
         kind == "number" and bool(RATE_Q.search(question)),
         head_noun(question),
+        bool(WHEN_Q.search(question)),
     )
 
 

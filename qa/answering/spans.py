@@ -95,11 +95,17 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
     if lead:
         start += lead.end()
     piece = text[start:end]
-    stripped = piece.strip(" \t\u3000，,。；;：:、")
+    stripped = piece.strip(" \t\u3000，,。；;：:、").lstrip("”’").rstrip("“‘")  # no quote mark left open
     if not stripped:
         return None
     start += piece.find(stripped)
     return start, start + len(stripped)
+
+
+def _etc_at(enumeration: str) -> int:
+    """Where 等 ("and so on") closes an enumeration, as a word of its own (生物医药等产业), not
+    inside one (一等奖, 平等); -1 when it does not."""
+    return next((start for start, _, word, _ in _tagged(enumeration) if word in ("等", "等等")), -1)
 
 
 def _first_item_start(sentence: str, start: int, end: int) -> int:
@@ -134,9 +140,8 @@ def candidates(sentence: str, question: str) -> list[Candidate]:
         if PAIR_JOINER.fullmatch(sentence[a_end:b_start]):
             add(a_start, b_end, "pair")
     for match in ENUMERATION.finditer(sentence):
-        text = match.group()
-        cut = text.find("等")
-        end = match.start() + (cut if cut > 0 else len(text))
+        cut = _etc_at(match.group())
+        end = match.start() + (cut if cut > 0 else len(match.group()))
         add(match.start(), end, "list")
         first = _first_item_start(sentence, match.start(), end)
         if first > match.start():

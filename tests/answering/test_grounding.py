@@ -71,3 +71,8 @@ def test_clause_span_widens_to_the_clause_without_the_article_number():
         clause_span(Span(0, 50 + later, 50 + later + 2, "应当", True), evidence).text
         == "但应当提前三个月书面通知发包方"
     )
+
+
+def test_no_number_is_grounded_across_the_seam_of_source_and_question():
+    assert ungrounded_numbers("三十日", "限期为三", "十日内答复吗？") == ["三十"]
+    assert ungrounded_numbers("三十日", "限期为三十日", "") == []

@@ -35,3 +35,8 @@ def test_head_noun_is_the_noun_the_question_word_names():
     assert asks("这个项目叫什么？").head == "项目"
     assert asks("今年新建多少座图书馆？").head == ""
     assert asks("由哪一级人民政府批准？").head == "人民政府"
+
+
+def test_a_question_about_a_time_says_so():
+    assert asks("书屋是哪一年建成的？").when and asks("什么时候开始施行？").when
+    assert not asks("新建了多少座书屋？").when

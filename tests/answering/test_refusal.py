@@ -110,5 +110,8 @@ def test_signals_for_a_broader_period_a_missing_head_and_restated_words():
     assert head_missing(asks("哪个乡镇新建了图书馆？"), _evidence()) == 1.0  # 乡镇 stands nowhere in it
     assert head_missing(asks("新建的是什么图书馆？"), _evidence()) == 0.0
     assert head_missing(asks("新建多少座图书馆？"), _evidence()) == 0.0  # no head noun asked for
-    assert restated("乡村图书馆", "新建多少座乡村图书馆？") == 1.0 and abs(restated("37 座", "新建多少座？") - 1 / 3) < 1e-9
+    assert (
+        restated("乡村图书馆", "新建多少座乡村图书馆？") == 1.0
+        and abs(restated("37 座", "新建多少座？") - 1 / 3) < 1e-9
+    )
     assert restated("", "问题") == 0.0

@@ -94,3 +94,15 @@ def test_labels_are_never_candidates():
     assert "用人单位应当在三十日内书面通知本人" in found and "三十日" in found
     assert "二批" not in _texts("入选第二批试点城市12个。", "入选多少个？")  # an ordinal, not an amount
     assert "二批" in _texts("入选第二批试点城市12个。", "入选第几批？")
+
+
+def test_etc_closes_a_list_only_as_a_word_of_its_own():
+    found = _texts("全县评出一等奖、二等奖各10名。")
+    assert "全县评出一" not in found and any(t.endswith("一等奖、二等奖各10名") for t in found)
+    assert "坚持男女平" not in _texts("坚持男女平等、城乡统筹、区域协调。")
+    assert _texts("重点发展新材料、冰雪旅游、中药材等产业。")["新材料、冰雪旅游、中药材"] == "list"
+
+
+def test_no_candidate_leaves_a_quote_mark_open():
+    found = _texts("由县文旅局负责“书香青禾”项目。", "书香青禾项目由谁负责？")
+    assert not any(t.startswith(("”", "’")) or t.endswith(("“", "‘")) for t in found)
