@@ -80,22 +80,24 @@ class EvidenceSettings:
     A sentence's score = own_weight × its coverage of the question + context_weight × the
     coverage of it with its section path + rank_weight × its passage's retrieval score
     (relative to the best) ± type_weight when it holds (or lacks) the kind of thing asked.
-    Chosen on data/qa/*_tune.jsonl by ``python -m eval evidence`` (a grid over max_sentences,
-    max_chars, per_hit_leaders, dense_weight and rank_weight): the shortest lists that hold the
-    gold sentence most often (report 0.957 → 0.967, laws 0.85 → 0.90 of answerable tuning
-    questions, 168 → 232 characters on average).
+    Chosen on data/qa/*_tune.jsonl. ``python -m eval evidence`` shows how often the gold sentence
+    is selected over a grid of these settings: 4 sentences, 500 characters and the leader of each
+    of the top 3 passages raise that recall (report 0.957 → 0.967, laws 0.85 → 0.90, 168 → 232
+    characters), but the generator's answers on the same tuning questions got no better (F1 of
+    its raw answers: report 0.860 → 0.866, laws 0.693 → 0.652; more sentences are more
+    distractors) and 30% slower, so the shorter list stays.
     """
 
     hits: int = 5
-    max_sentences: int = 4
-    max_chars: int = 500
+    max_sentences: int = 3
+    max_chars: int = 300
     own_weight: float = 1.0
     context_weight: float = 0.5
     rank_weight: float = 1.5
     type_weight: float = 0.2
     period_weight: float = 0.3  # + when the sentence's period is the one asked about, - when disjoint
-    dense_weight: float = 3.0  # × cosine similarity of sentence and question (generative mode only)
-    per_hit_leaders: int = 3  # the best sentence of each of this many top passages is always kept
+    dense_weight: float = 2.0  # × cosine similarity of sentence and question (generative mode only)
+    per_hit_leaders: int = 0  # the best sentence of each of this many top passages is always kept
     # sentence vectors kept in memory (384 floats each: 20,000 ≈ 30 MB); encoding the ~30
     # sentences of the top passages took 245 ms of a generative answer (reports/latest, 2026-11-28)
     vector_cache: int = 20_000
@@ -134,33 +136,33 @@ class ExtractiveSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     weights: tuple[tuple[str, float], ...] = (
-        ("sentence_score", 6.8053),
-        ("sentence_rank", -0.0462),
-        ("coverage", 5.5213),
-        ("period", 2.6392),
-        ("kind_number", 2.278),
-        ("kind_list", 1.2074),
-        ("kind_noun", 2.2804),
-        ("kind_clause", 1.2386),
-        ("kind_person", 0.0),
-        ("unit_match", 3.0842),
-        ("first_number", 1.1612),
+        ("sentence_score", 4.4405),
+        ("sentence_rank", 0.0),
+        ("coverage", 5.556),
+        ("period", 3.0468),
+        ("kind_number", 2.6554),
+        ("kind_list", 1.0397),
+        ("kind_noun", 3.0066),
+        ("kind_clause", 2.0894),
+        ("kind_person", 19.1214),
+        ("unit_match", 2.9316),
+        ("first_number", 1.3633),
         ("novelty", 0.0),
         ("restates", 0.0),
         ("near", 0.0),
         ("after_anchor", 0.0),
         ("before_anchor", 0.0),
-        ("near_distinct", 0.7349),
-        ("after_distinct", 0.6263),
-        ("length", 1.5498),
-        ("clauses", -1.3064),
-        ("answer_clause", 1.0992),
-        ("clause_coverage", 1.5021),
-        ("whole_sentence", 1.9432),
-        ("reference", -0.1584),
-        ("pair", 7.8628),
-        ("head_match", 1.8107),
-        ("dangling", -1.228),
+        ("near_distinct", 0.3907),
+        ("after_distinct", 0.6864),
+        ("length", 1.6093),
+        ("clauses", -1.3052),
+        ("answer_clause", 1.503),
+        ("clause_coverage", 1.7937),
+        ("whole_sentence", 1.3512),
+        ("reference", -7.2174),
+        ("pair", 0.0698),
+        ("head_match", 1.9533),
+        ("dangling", -1.8559),
     )
 
 
@@ -178,38 +180,46 @@ class RefusalSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     generative: tuple[tuple[str, float], ...] = (
-        ("bias", -1.7219),
-        ("logprob_mean", 2.2449),
-        ("logprob_min", 0.0279),
+        ("bias", -1.2032),
+        ("logprob_mean", 0.6617),
+        ("logprob_min", 0.924),
         ("unaligned", 0.0),
-        ("inexact", -1.4937),
-        ("coverage", 1.6565),
-        ("cited_coverage", 1.629),
+        ("inexact", 0.0),
+        ("coverage", 0.6932),
+        ("cited_coverage", 1.9171),
         ("question_missing", 0.0),
-        ("kind_fit", 0.9103),
-        ("period_conflict", -2.9781),
-        ("cited_rank", -0.0757),
+        ("kind_fit", 1.1533),
+        ("period_conflict", -2.5841),
+        ("cited_rank", -0.0439),
         ("reader_score", 0.0),
+        ("doubt", -1.6333),
+        ("period_broader", -1.3559),
+        ("head_missing", -0.5865),
+        ("restated", -0.1658),
     )
     extractive: tuple[tuple[str, float], ...] = (
-        ("bias", -4.3341),
+        ("bias", -4.341),
         ("logprob_mean", 0.0),
         ("logprob_min", 0.0),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 1.913),
-        ("cited_coverage", 2.5039),
+        ("coverage", 2.1275),
+        ("cited_coverage", 2.1797),
         ("question_missing", 0.0),
-        ("kind_fit", 1.2016),
-        ("period_conflict", -3.4641),
-        ("cited_rank", -0.6442),
-        ("reader_score", 1.7464),
+        ("kind_fit", 1.3886),
+        ("period_conflict", -3.6024),
+        ("cited_rank", -0.4232),
+        ("reader_score", 1.8082),
+        ("doubt", 0.0),
+        ("period_broader", -1.9),
+        ("head_missing", -0.4138),
+        ("restated", 0.0),
     )
     generative_threshold: float = 0.25
-    extractive_threshold: float = 0.25
+    extractive_threshold: float = 0.15
     # In generative mode, an extractive draft at least this confident is answered without the
     # generator (above 1: never).
-    skip_generator: float = 0.84
+    skip_generator: float = 0.7
 
     def weights(self, reader: str) -> tuple[tuple[str, float], ...]:
         return self.generative if reader == "generative" else self.extractive

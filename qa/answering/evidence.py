@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.answering.question import asks
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit, period_adjustment
 from qa.settings import EvidenceSettings
@@ -47,14 +48,6 @@ class Evidence:
         section = section if len(section) <= SECTION_SHOWN else section[:SECTION_SHOWN] + "…"
         place = " › ".join(p for p in (short_title(self.title), section) if p)
         return f"{place}（{self.period}）" if self.period else place
-
-
-def asks_for_number(question: str) -> bool:
-    return bool(re.search(r"多少|几|多大|多高|多长|多久|比例|比重|百分之|增长|增速|率", question))
-
-
-def asks_for_list(question: str) -> bool:
-    return bool(re.search(r"哪些|哪几|都有|分别|哪[两三四五六七八九]", question))
 
 
 def coverage(question_tokens: list[str], text: str) -> float:
@@ -114,7 +107,8 @@ class EvidenceSelector:
     def run(self, question: str, hits: list[Hit], query_vector=None) -> list[Evidence]:
         s = self.settings
         tokens = tokenize(question)
-        wants_number, wants_list = asks_for_number(question), asks_for_list(question)
+        kind = asks(question).kind
+        wants_number, wants_list = kind == "number", kind == "list"
         years = years_named(question)
         top = max((h.score for h in hits[: s.hits]), default=0.0) or 1.0
         sentences = self.sentences(hits)

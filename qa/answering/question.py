@@ -17,6 +17,7 @@ NUMBER_Q = re.compile(
     r"多少|几[个年天次项名所家条座户倍岁月日十百千万亿成]?|多大|多高|多长|多久|多远|多重|"
     r"百分之|比例|比重|占比|增速|增幅|年均|到多少|什么水平"
 )
+NAMED_FIGURE_Q = re.compile(r"(?:增长|目标|指标)[?？。!！]*$")  # no question word; ends naming a figure
 LIST_Q = re.compile(r"哪些|哪几|都有|有什么|包括什么|分别|哪[两三四五六七八九十]|各是")
 PERSON_Q = re.compile(r"谁|哪位|什么人|叫什么名字")
 WHY_Q = re.compile(r"为什么|为何|什么原因|原因是|为了什么|目的是")
@@ -26,7 +27,7 @@ SEVERAL_Q = re.compile(r"分别|各(?:是|为|有|自|占)?(?:多少|几)|和.{1
 ASKING_WORD = re.compile(r"^(?:哪|什么|啥)")
 NAMING_AFTER = re.compile(r"^(?:叫什么|叫啥|是什么|是哪|是啥)")
 WHEN_Q = re.compile(r"哪一?年|什么时候|何时|几月|哪天|什么时间|多会儿")
-RATE_Q = re.compile(r"率|占比|比例|比重|百分之几|百分比|几成")
+RATE_Q = re.compile(r"率|占比|比例|比重|百分之几|百分比|几成|占.{1,8}?多少")
 # 几 after 这/那/前/近/后 is a span of time (这几年), not a count
 UNIT_Q = re.compile(
     rf"(?:多少|(?<![这那前近后])几)({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))}|[{MEASURE_WORDS}])"
@@ -51,7 +52,7 @@ def asks(question: str) -> Asks:
         kind = "why"
     elif HOW_Q.search(question) and not NUMBER_Q.search(question):
         kind = "how"
-    elif NUMBER_Q.search(question):
+    elif NUMBER_Q.search(question) or NAMED_FIGURE_Q.search(question):
         kind = "number"
     elif LIST_Q.search(question):
         kind = "list"

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from qa.answering.evidence import Evidence, EvidenceSelector, asks_for_list, asks_for_number, coverage
+from qa.answering.evidence import Evidence, EvidenceSelector, coverage
+from qa.answering.question import asks
 from qa.index.lexical import tokenize
 from qa.ingest.chunking import Chunk
 from qa.search.hits import Hit
@@ -128,8 +129,8 @@ def test_coverage_counts_characters_of_the_question_words_found():
 
 
 def test_what_a_question_asks_for():
-    assert asks_for_number("新建了几座书屋") and asks_for_number("覆盖率") and not asks_for_number("书屋归谁管")
-    assert asks_for_list("都有哪些设施") and asks_for_list("哪三个乡镇") and not asks_for_list("书屋归谁管")
+    assert asks("新建了几座书屋").kind == "number" and asks("书屋归谁管").kind != "number"
+    assert asks("都有哪些设施").kind == "list" and asks("哪三个乡镇？").kind == "list"
 
 
 def test_where_a_sentence_stands_in_words():

@@ -40,3 +40,10 @@ def test_head_noun_is_the_noun_the_question_word_names():
 def test_a_question_about_a_time_says_so():
     assert asks("书屋是哪一年建成的？").when and asks("什么时候开始施行？").when
     assert not asks("新建了多少座书屋？").when
+
+
+def test_a_question_that_only_names_a_figure_or_a_share_asks_for_a_number():
+    assert asks("明年全县财政收入增长目标").kind == "number"  # no question word at all
+    assert asks("全县城镇新增就业指标？").kind == "number"
+    assert asks("优良天数占全年多少？").rate and asks("优良天数占全年多少？").kind == "number"
+    assert asks("如何实现增长？").kind == "how" and asks("主要目标是什么？").kind == "text"
