@@ -136,33 +136,33 @@ class ExtractiveSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     weights: tuple[tuple[str, float], ...] = (
-        ("sentence_score", 4.4405),
+        ("sentence_score", 7.4099),
         ("sentence_rank", 0.0),
-        ("coverage", 5.556),
-        ("period", 3.0468),
-        ("kind_number", 2.6554),
-        ("kind_list", 1.0397),
-        ("kind_noun", 3.0066),
-        ("kind_clause", 2.0894),
-        ("kind_person", 19.1214),
-        ("unit_match", 2.9316),
-        ("first_number", 1.3633),
+        ("coverage", 4.4094),
+        ("period", 2.5181),
+        ("kind_number", 2.7224),
+        ("kind_list", 1.1133),
+        ("kind_noun", 3.81),
+        ("kind_clause", 2.6785),
+        ("kind_person", 0.0),
+        ("unit_match", 2.9242),
+        ("first_number", 1.5269),
         ("novelty", 0.0),
         ("restates", 0.0),
         ("near", 0.0),
         ("after_anchor", 0.0),
         ("before_anchor", 0.0),
-        ("near_distinct", 0.3907),
-        ("after_distinct", 0.6864),
-        ("length", 1.6093),
-        ("clauses", -1.3052),
-        ("answer_clause", 1.503),
-        ("clause_coverage", 1.7937),
-        ("whole_sentence", 1.3512),
-        ("reference", -7.2174),
-        ("pair", 0.0698),
-        ("head_match", 1.9533),
-        ("dangling", -1.8559),
+        ("near_distinct", 0.4528),
+        ("after_distinct", 0.5326),
+        ("length", 1.7485),
+        ("clauses", -1.3421),
+        ("answer_clause", 1.1485),
+        ("clause_coverage", 1.8721),
+        ("whole_sentence", 1.3429),
+        ("reference", -7.5961),
+        ("pair", 0.0065),
+        ("head_match", 1.8389),
+        ("dangling", -1.3764),
     )
 
 
@@ -180,46 +180,46 @@ class RefusalSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     generative: tuple[tuple[str, float], ...] = (
-        ("bias", -1.2032),
-        ("logprob_mean", 0.6617),
-        ("logprob_min", 0.924),
+        ("bias", -1.1434),
+        ("logprob_mean", 0.6935),
+        ("logprob_min", 0.7881),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 0.6932),
-        ("cited_coverage", 1.9171),
+        ("coverage", 1.2777),
+        ("cited_coverage", 1.6777),
         ("question_missing", 0.0),
-        ("kind_fit", 1.1533),
-        ("period_conflict", -2.5841),
-        ("cited_rank", -0.0439),
+        ("kind_fit", 0.8292),
+        ("period_conflict", -2.1971),
+        ("cited_rank", 0.0),
         ("reader_score", 0.0),
-        ("doubt", -1.6333),
-        ("period_broader", -1.3559),
-        ("head_missing", -0.5865),
-        ("restated", -0.1658),
+        ("doubt", -2.7031),
+        ("period_broader", -1.1976),
+        ("head_missing", -0.7567),
+        ("restated", 0.0),
     )
     extractive: tuple[tuple[str, float], ...] = (
-        ("bias", -4.341),
+        ("bias", -4.3403),
         ("logprob_mean", 0.0),
         ("logprob_min", 0.0),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 2.1275),
-        ("cited_coverage", 2.1797),
+        ("coverage", 1.7726),
+        ("cited_coverage", 2.6718),
         ("question_missing", 0.0),
-        ("kind_fit", 1.3886),
-        ("period_conflict", -3.6024),
-        ("cited_rank", -0.4232),
-        ("reader_score", 1.8082),
+        ("kind_fit", 1.3055),
+        ("period_conflict", -3.5825),
+        ("cited_rank", -0.5148),
+        ("reader_score", 1.7751),
         ("doubt", 0.0),
-        ("period_broader", -1.9),
-        ("head_missing", -0.4138),
+        ("period_broader", -1.899),
+        ("head_missing", -0.352),
         ("restated", 0.0),
     )
-    generative_threshold: float = 0.25
-    extractive_threshold: float = 0.15
+    generative_threshold: float = 0.2
+    extractive_threshold: float = 0.3
     # In generative mode, an extractive draft at least this confident is answered without the
     # generator (above 1: never).
-    skip_generator: float = 0.7
+    skip_generator: float = 0.68
 
     def weights(self, reader: str) -> tuple[tuple[str, float], ...]:
         return self.generative if reader == "generative" else self.extractive
