@@ -182,8 +182,13 @@ UNITS = (
 )
 MEASURE_WORDS = "个项户所处张部座条轮名家套场辆床间台次批层届种类级位件份"
 QUALIFIERS = r"(?:以\s*上|以\s*内|以\s*下|左右|多|余)"
+# Words before a figure that bound it: "突破20个" says more than 20, "不超过六个月" at most six.
+# They belong to the figure as its trailing qualifiers do ("20个以上"). Verbs that only link a
+# subject to its figure (达到, 为, 是) do not: "产量达到100万吨" states 100万吨.
+BOUNDS = r"(?:超过|突破|不少于|不低于|不超过|不高于|不足|不到|多于|少于|高于|低于|逾|约|将近|接近)"
 _UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 NUMBER = re.compile(
+    rf"(?:{BOUNDS}\s*)?"
     rf"(?:[{CN_DIGITS}]+连[\u4e00-\u9fff](?=\W|$)|\d+(?:\.\d+)?(?![\dA-Za-z.])|百分之[{CN_DIGITS}点\d.]+|"
     rf"[{CN_DIGITS}]+(?=[{MEASURE_WORDS}]|{_UNIT}|倍))\s*"
     rf"(?P<unit>{_UNIT}|[{MEASURE_WORDS}])?(?:\s*{QUALIFIERS})?"
@@ -219,7 +224,7 @@ def dimensions_in(text: str) -> set[str]:
     """The dimensions of the figures ``text`` states (a figure with no known unit adds none)."""
     found = set()
     for match in NUMBER.finditer(text):
-        name = "rate" if match.group().startswith("百分之") else dimension(match["unit"] or "")
+        name = "rate" if "百分之" in match.group() else dimension(match["unit"] or "")
         if name:
             found.add(name)
     return found
@@ -238,7 +243,8 @@ def numbers_in(text: str) -> list[str]:
 
 
 def number_spans(text: str) -> list[tuple[int, int]]:
-    """``[start, end)`` of each number with its unit and qualifier ("8%以上", "3300 公里", "三十日")."""
+    """``[start, end)`` of each number with its bound, unit and qualifier ("8%以上", "3300 公里",
+    "三十日", "突破20个")."""
     return [(m.start(), m.start() + len(m.group().rstrip())) for m in NUMBER.finditer(text) if m.group().strip()]
 
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 from qa.text import (
+    dimensions_in,
     longest_common_substring,
     names_time,
     number_spans,
@@ -57,3 +58,10 @@ def test_numbers_with_units_qualifiers_and_chinese_numerals():
 def test_longest_common_substring_positions():
     length, a_start, b_start = longest_common_substring("XX农村公路YY", "新建农村公路85公里")
     assert (length, a_start, b_start) == (4, 2, 2)
+
+
+def test_a_figure_keeps_the_word_that_bounds_it_but_not_a_linking_verb():
+    text = "书屋突破300座，读者超过 2 万人，借阅时间不超过三十日，藏书量达到5万册，约定三个月内还书"
+    found = [text[s:e] for s, e in number_spans(text)]
+    assert found == ["突破300座", "超过 2 万人", "不超过三十日", "5万", "三个月"]
+    assert dimensions_in("不低于百分之八十") == {"rate"}

@@ -65,8 +65,8 @@ def test_distance_counts_to_a_question_word_after_the_candidate_too():
 
 
 def test_after_anchor_reaches_three_characters_and_no_further():
-    three = _features("书屋建成共计约18座。", "书屋建成多少座？", "18座")
-    four = _features("书屋建成共计大约18座。", "书屋建成多少座？", "18座")
+    three = _features("书屋建成共计为18座。", "书屋建成多少座？", "18座")
+    four = _features("书屋建成总共计为18座。", "书屋建成多少座？", "18座")
     assert three["after_anchor"] == three["after_distinct"] == 1.0
     assert four["after_anchor"] == four["after_distinct"] == 0.0
     assert three["near"] == pytest.approx(math.exp(-3 / 8)) and four["near"] == pytest.approx(math.exp(-4 / 8))
