@@ -5,6 +5,9 @@ killed by the fast tests) makes about 2,300 mutants of the covered lines; testin
 takes hours on two cores. This runs mutmut on a random sample of them, chosen by ``--seed``
 so the figure can be reproduced, and prints the share killed with a 95% Wilson interval and
 the survivors to read (``mutmut show NAME``). ``--sample 0`` runs them all.
+
+Each run starts from a fresh ``mutants/`` folder: mutmut keeps the exit codes of earlier runs
+there and does not retest a mutant whose source changed, so an old folder gives stale figures.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,8 +60,8 @@ def summary(codes: dict[str, int | None], names: list[str]) -> tuple[int, int, l
 
 def main(args) -> int:
     mutmut = str(Path(sys.executable).parent / "mutmut")
-    if not mutant_exit_codes():
-        subprocess.run([mutmut, "run", GENERATE_PATTERN], check=False)
+    shutil.rmtree(MUTANTS, ignore_errors=True)
+    subprocess.run([mutmut, "run", GENERATE_PATTERN], check=False)
     every = sorted(mutant_exit_codes())
     if not every:
         raise ValueError("mutmut made no mutants: run `.venv/bin/mutmut run` once and read its output")
