@@ -216,7 +216,11 @@ class RefusalSettings:
         ("restated", 0.0),
     )
     generative_threshold: float = 0.2
-    extractive_threshold: float = 0.1
+    # The last refit put this at 0.1 (0.05 F1 more on the tuning splits), but at 0.1 the
+    # extractive reader answered the reliability suite's prompt injection and markup-only
+    # questions with a name and a heading; the earlier fit, 0.3, refuses them. Calibration
+    # has no adversarial questions yet, so the safer fit stands.
+    extractive_threshold: float = 0.3
     # In generative mode, an extractive draft at least this confident is answered without the
     # generator (above 1: never); calibrate's lowest_safe_threshold, with a one-standard-error
     # margin (the first cut without one, 0.68, skipped 62% of the test split's questions and
