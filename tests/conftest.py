@@ -89,10 +89,10 @@ def settings(tmp_path, corpus_dir) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_encoder():
+    """The encoder the default settings name (queries through the int8 ONNX model)."""
     from embeddings.encoder import SentenceTransformerEncoder
-    from qa.settings import DEFAULT_EMBEDDING_MODEL
 
-    encoder = SentenceTransformerEncoder(DEFAULT_EMBEDDING_MODEL, MODEL_DIR)
+    encoder = SentenceTransformerEncoder.from_settings(Settings(model_dir=MODEL_DIR))
     encoder.warm_up()
     return encoder
 

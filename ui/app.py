@@ -50,11 +50,13 @@ def _chat_tab(handlers: Handlers, settings: Settings, default_mode: str, turns: 
         mode = gr.Radio(MODES, value=default_mode, label="回答方式", elem_id="mode")
         k = gr.Slider(1, 10, value=settings.answering.k, step=1, label="显示出处条数", elem_id="k")
     inputs, outputs = [question, chatbot, turns, mode, k, scope], [chatbot, question, turns]
-    send.click(handlers.respond, inputs, outputs, api_visibility="private")
-    question.submit(handlers.respond, inputs, outputs, api_visibility="private")
+    # questions are admitted per answer mode by the service (ChatService.admitted), not by Gradio
+    ask = {"api_visibility": "private", "concurrency_limit": None}
+    send.click(handlers.respond, inputs, outputs, **ask)
+    question.submit(handlers.respond, inputs, outputs, **ask)
     for button, text in zip(example_buttons, settings.ui.examples):
         button.click(lambda t=text: t, None, question, api_visibility="private").then(
-            handlers.respond, inputs, outputs, api_visibility="private"
+            handlers.respond, inputs, outputs, **ask
         )
     clear.click(lambda: ([], "", []), None, [chatbot, question, turns], api_visibility="private")
     chatbot.like(handlers.on_like, [turns], None, api_visibility="private")
@@ -113,5 +115,5 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
             [o for o in refreshed if o is not None],
             api_visibility="private",
         )
-        gr.api(handlers.api_ask, api_name="ask")
+        gr.api(handlers.api_ask, api_name="ask", concurrency_limit=None)  # admitted by ChatService
     return demo

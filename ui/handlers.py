@@ -15,9 +15,10 @@ from qa.search.normalize import QuestionError, clean_question
 from qa.settings import Settings
 from ui import render
 from ui.access import ADMIN_REQUIRED, RATE_LIMITED, RateLimiter, admin_allowed, client_of
-from ui.service import ChatService
+from ui.service import GENERATOR_BUSY, ChatService
 
 log = logging.getLogger(__name__)
+BUSY = "生成式回答的排队人数较多，这次先直接摘录原文作答。"
 SORRY = "抱歉，系统处理这个问题时出错了，请稍后再试或换个问法。"
 MODE_VALUES = ("generative", "extractive")
 MAX_SOURCES = 10
@@ -135,6 +136,8 @@ class Handlers:
             yield messages, "", turns
             return
         messages[-1]["content"] = render.answer_message(answer, self.titles(), int(k))
+        if answer.note.startswith(GENERATOR_BUSY):
+            messages[-1]["content"] += render.notice_message(BUSY)
         turns.append(
             {"question": text, "rewritten": answer.rewritten, "message": len(messages) - 1, "answer": answer.to_dict()}
         )

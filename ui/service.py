@@ -16,6 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from qa.pipeline import Pipeline
 from qa.search.normalize import QuestionError
 
 log = logging.getLogger(__name__)
+
+GENERATOR_BUSY = "generator busy: answered extractively"  # starts Answer.note when that happened
 
 
 @dataclass
@@ -62,6 +65,9 @@ class ChatService:
         self.use_generator = use_generator
         self._status = Status(False, "正在启动……")
         self._documents_lock = threading.Lock()
+        ui = pipeline.settings.ui
+        self._extractive_slots = threading.BoundedSemaphore(ui.extractive_slots)
+        self._generative_waiting = threading.BoundedSemaphore(ui.generative_waiting)
 
     # -- start-up -------------------------------------------------------------------------
     def start(self) -> None:
@@ -118,11 +124,35 @@ class ChatService:
             return Filters(doc_ids=frozenset({value}))
         raise QuestionError(f"无法识别的查询范围“{scope}”；请用空值（全部）、kind:类别 或 doc:文档ID。")
 
+    @contextmanager
+    def admitted(self, mode: str) -> Iterator[str]:
+        """Hold a place for one question while it is answered; yields the mode it is answered in.
+        Extractive questions wait for one of ``extractive_slots``; generative ones take a place
+        among ``generative_waiting`` without waiting, or, when all are taken, are answered
+        extractively ("busy"), so a queue of generative questions never delays extractive ones."""
+        mode = self.effective_mode(mode)
+        if mode == "generative":
+            if self._generative_waiting.acquire(blocking=False):
+                try:
+                    yield mode
+                finally:
+                    self._generative_waiting.release()
+                return
+            mode = "busy"
+        with self._extractive_slots:
+            yield mode
+
+    def _ask(self, question: str, history, mode: str, k: int, filters, **callbacks) -> Answer:
+        with self.admitted(mode) as admitted:
+            answered = "extractive" if admitted == "busy" else admitted
+            answer = self.pipeline.ask(question, history=history, mode=answered, k=k, filters=filters, **callbacks)
+        if admitted == "busy":
+            answer.note = f"{GENERATOR_BUSY}; {answer.note}".rstrip("; ")
+        return answer
+
     def ask(self, question: str, history=None, mode: str = "generative", k: int = 5, scope: str = "") -> Answer:
         """Blocking answer (raises QuestionError for unusable questions)."""
-        return self.pipeline.ask(
-            question, history=history, mode=self.effective_mode(mode), k=k, filters=self.filters(scope)
-        )
+        return self._ask(question, history, mode, k, self.filters(scope))
 
     def ask_stream(
         self, question: str, history=None, mode: str = "generative", k: int = 5, scope: str = ""
@@ -135,12 +165,12 @@ class ChatService:
 
         def work() -> None:
             try:
-                outcome["answer"] = self.pipeline.ask(
+                outcome["answer"] = self._ask(
                     question,
-                    history=history,
-                    mode=self.effective_mode(mode),
-                    k=k,
-                    filters=filters,
+                    history,
+                    mode,
+                    k,
+                    filters,
                     on_token=lambda piece: events.put(("token", piece)),
                     on_draft=lambda sentence: events.put(("draft", sentence)),
                 )
