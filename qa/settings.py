@@ -112,10 +112,6 @@ class GenerationSettings:
     n_ctx: int = 2048
     n_batch: int = 512  # 8 was ~1.7x slower than 512 on the same prompts (shared/notes/models.md)
     n_threads: int = 0  # 0: every core this process may use
-    # How much lower the generator's compute threads run than the rest of the process (Linux
-    # niceness, 0-19), so that searches and extractive answers asked while it generates get the
-    # cores first (mixed load: README "Speed").
-    niceness: int = 10
     # Read the GGUF into memory instead of mapping it: llama.cpp repacks the weights for its CPU
     # kernels anyway, and the mapped originals stayed resident too (RSS 1.83 vs 1.24 GiB, measured).
     use_mmap: bool = False

@@ -13,11 +13,9 @@ starts repeating itself (:func:`ends_in_loop`).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -96,21 +94,9 @@ def guarded(pieces: Iterator[tuple], stop: Sequence[str]) -> Iterator[Token]:
             close()
 
 
-def lower_priority(niceness: int) -> None:
-    """Raise the calling thread's niceness by ``niceness`` (Linux: niceness is per thread, and
-    threads it starts, such as llama.cpp's OpenMP workers, inherit it); a no-op for 0 or where
-    the system does not allow it."""
-    if niceness > 0:
-        thread = threading.get_native_id()
-        with contextlib.suppress(AttributeError, OSError):
-            os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + niceness)
-
-
 class LlamaGenerator:
     """A local GGUF via llama-cpp-python; calls are serialized (one context, not re-entrant).
 
-    The model computes on one thread of its own, ``niceness`` lower in priority than the
-    process, so that searches and extractive answers asked meanwhile get the cores first.
     ``repeat_penalty`` stays 1.0: 1.05-1.1 made the model garble figures and names it
     quotes. A prompt longer than ``n_ctx`` raises ``ValueError``.
     """
@@ -122,7 +108,6 @@ class LlamaGenerator:
         n_threads: int | None = None,
         n_batch: int = 512,
         use_mmap: bool = False,
-        niceness: int = 0,
     ) -> None:
         self.model_path = Path(model_path)
         self.name = self.model_path.stem
@@ -134,7 +119,6 @@ class LlamaGenerator:
         self._table = None  # token bytes, for copy-constrained decoding
         self._lock = threading.Lock()  # held while generating
         self._load_lock = threading.Lock()
-        self._compute = ThreadPoolExecutor(1, "llama", initializer=lower_priority, initargs=(niceness,))
 
     def warm_up(self) -> None:
         """Load the model (about 1 s with the GGUF in the page cache); idempotent."""
@@ -178,18 +162,8 @@ class LlamaGenerator:
         iterator is exhausted or closed: close it (or drop it) when stopping early."""
         tokens = self.prompt_tokens(messages)
         if copy is not None:
-            return guarded(self._computed(self._copied_pieces(tokens, max_tokens, copy)), stop)
-        return guarded(self._computed(self._pieces(tokens, max_tokens)), stop)
-
-    def _computed(self, pieces: Iterator[tuple]) -> Iterator[tuple]:
-        """``pieces`` advanced on the compute thread, under the lock (taken by the caller's
-        thread, so an iterator dropped without closing can never block the compute thread)."""
-        with self._lock:
-            try:
-                while (piece := self._compute.submit(next, pieces, None).result()) is not None:
-                    yield piece
-            finally:
-                self._compute.submit(pieces.close).result()
+            return guarded(self._copied_pieces(tokens, max_tokens, copy), stop)
+        return self._tokens(tokens, max_tokens, stop)
 
     def token_table(self):
         """Every token's bytes (:class:`qa.answering.copying.TokenTable`), built once (~0.5 s)."""
@@ -208,8 +182,7 @@ class LlamaGenerator:
 
     def _copied_pieces(self, prompt: list[int], max_tokens: int, copy: CopySpec) -> Iterator[tuple]:
         """Like :meth:`_pieces`, choosing each token among those :class:`CopyConstraint` allows;
-        the first also carries the log-probability of starting a fixed phrase instead. Runs on
-        the compute thread (:meth:`_computed`)."""
+        the first also carries the log-probability of starting a fixed phrase instead."""
         import numpy as np
 
         from qa.answering.copying import CopyConstraint
@@ -217,42 +190,43 @@ class LlamaGenerator:
         table = self.token_table()
         constraint = CopyConstraint(table, copy.sources, copy.separator, copy.phrases)
         ends = set(table.end_ids)
-        llama = self._llama
-        self._restore_prefix(prompt)
-        live = 0
-        for a, b in zip(llama.input_ids[: llama.n_tokens], prompt[:-1]):
-            if a != b:
-                break
-            live += 1
-        llama.n_tokens = live  # eval() drops the KV cache past this point
-        pending_input = prompt[live:]
-        n_vocab = llama.n_vocab()
-        decoded = b""
-        phrase_starts = constraint.phrase_start_tokens()
-        for step in range(max_tokens):
-            llama.eval(pending_input)
-            logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(n_vocab,))
-            allowed = constraint.allowed()
-            choices = logits[allowed]
-            token = int(allowed[int(np.argmax(choices))])
-            top = float(choices.max())
-            total = top + float(np.log(np.exp(choices - top).sum()))
-            logprob = top - total  # the chosen one is the top
-            phrase = None
-            if step == 0 and phrase_starts.size:
-                starts = logits[phrase_starts]
-                phrase = float(starts.max() + np.log(np.exp(starts - starts.max()).sum())) - total
-            if token in ends:
-                return
-            constraint.advance(token)
-            decoded += table.pieces[token]
-            piece = decoded.decode("utf-8", errors="ignore")
-            if piece.encode("utf-8") == decoded:
-                decoded = b""
-            else:
-                piece = ""
-            yield piece, logprob, phrase
-            pending_input = [token]
+        with self._lock:
+            llama = self._llama
+            self._restore_prefix(prompt)
+            live = 0
+            for a, b in zip(llama.input_ids[: llama.n_tokens], prompt[:-1]):
+                if a != b:
+                    break
+                live += 1
+            llama.n_tokens = live  # eval() drops the KV cache past this point
+            pending_input = prompt[live:]
+            n_vocab = llama.n_vocab()
+            decoded = b""
+            phrase_starts = constraint.phrase_start_tokens()
+            for step in range(max_tokens):
+                llama.eval(pending_input)
+                logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(n_vocab,))
+                allowed = constraint.allowed()
+                choices = logits[allowed]
+                token = int(allowed[int(np.argmax(choices))])
+                top = float(choices.max())
+                total = top + float(np.log(np.exp(choices - top).sum()))
+                logprob = top - total  # the chosen one is the top
+                phrase = None
+                if step == 0 and phrase_starts.size:
+                    starts = logits[phrase_starts]
+                    phrase = float(starts.max() + np.log(np.exp(starts - starts.max()).sum())) - total
+                if token in ends:
+                    return
+                constraint.advance(token)
+                decoded += table.pieces[token]
+                piece = decoded.decode("utf-8", errors="ignore")
+                if piece.encode("utf-8") == decoded:
+                    decoded = b""
+                else:
+                    piece = ""
+                yield piece, logprob, phrase
+                pending_input = [token]
 
     def remember_prefix(self, prefix: list[dict], max_saved: int = 2) -> int:
         """Evaluate the fixed start of a family of prompts (``prefix`` followed by any user turn)
@@ -263,19 +237,16 @@ class LlamaGenerator:
         length = next((i for i, (a, b) in enumerate(zip(one, other)) if a != b), min(len(one), len(other)))
         import llama_cpp
 
-        def evaluate() -> None:
+        with self._lock:
             llama = self._llama
             if any(saved == tuple(one[:length]) for saved, _ in self._prefixes):
-                return
+                return length
             llama.reset()
             llama.eval(one[:length])
             size = llama_cpp.llama_state_get_size(llama._ctx.ctx)
             buffer = (llama_cpp.ctypes.c_uint8 * size)()
             used = llama_cpp.llama_state_get_data(llama._ctx.ctx, buffer, size)
             self._prefixes = [*self._prefixes, (tuple(one[:length]), bytes(buffer[:used]))][-max_saved:]
-
-        with self._lock:
-            self._compute.submit(evaluate).result()
         return length
 
     def _restore_prefix(self, prompt: list[int]) -> None:
@@ -299,34 +270,38 @@ class LlamaGenerator:
                 llama._requires_eval = True
                 return
 
+    def _tokens(self, prompt: list[int], max_tokens: int, stop: Sequence[str]) -> Iterator[Token]:
+        return guarded(self._pieces(prompt, max_tokens), stop)
+
     def _pieces(self, prompt: list[int], max_tokens: int) -> Iterator[tuple[str, float]]:
-        """(text, log-probability) per generated token; text is "" while a character's bytes are
-        incomplete. Runs on the compute thread (:meth:`_computed`)."""
+        """(text, log-probability) per generated token, under the lock; text is "" while a
+        character's bytes are incomplete."""
         import llama_cpp
         import numpy as np
 
-        llama = self._llama
-        self._restore_prefix(prompt)
-        vocab = llama._model.vocab
-        n_vocab = llama.n_vocab()
-        pending = b""
-        steps = llama.generate(prompt, temp=0.0, repeat_penalty=1.0)
-        try:
-            for count, token in enumerate(steps):
-                if llama_cpp.llama_vocab_is_eog(vocab, token) or count >= max_tokens:
-                    return
-                logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(n_vocab,))
-                top = float(logits.max())
-                logprob = float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))
-                pending += llama.detokenize([token], special=False)
-                piece = pending.decode("utf-8", errors="ignore")
-                if piece.encode("utf-8") == pending:  # complete characters only
-                    pending = b""
-                else:
-                    piece = ""
-                yield piece, logprob
-        finally:
-            steps.close()
+        with self._lock:
+            llama = self._llama
+            self._restore_prefix(prompt)
+            vocab = llama._model.vocab
+            n_vocab = llama.n_vocab()
+            pending = b""
+            steps = llama.generate(prompt, temp=0.0, repeat_penalty=1.0)
+            try:
+                for count, token in enumerate(steps):
+                    if llama_cpp.llama_vocab_is_eog(vocab, token) or count >= max_tokens:
+                        return
+                    logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(n_vocab,))
+                    top = float(logits.max())
+                    logprob = float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))
+                    pending += llama.detokenize([token], special=False)
+                    piece = pending.decode("utf-8", errors="ignore")
+                    if piece.encode("utf-8") == pending:  # complete characters only
+                        pending = b""
+                    else:
+                        piece = ""
+                    yield piece, logprob
+            finally:
+                steps.close()
 
 
 def load_generator(settings) -> Generator:
@@ -354,5 +329,4 @@ def load_generator(settings) -> Generator:
         n_threads=generation.n_threads or None,
         n_batch=generation.n_batch,
         use_mmap=generation.use_mmap,
-        niceness=generation.niceness,
     )

@@ -3,15 +3,11 @@ llama.cpp in process (marked ``generator``): log-probabilities, prefix reuse, th
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import threading
-from pathlib import Path
 
 import pytest
 
-from qa.answering.generator import LlamaGenerator, ends_in_loop, load_generator, lower_priority, stop_at
+from qa.answering.generator import LlamaGenerator, ends_in_loop, load_generator, stop_at
 from qa.answering.prompts import reader_prefix
 from qa.settings import Settings
 from tests.conftest import MODEL_DIR
@@ -26,32 +22,6 @@ def test_ends_in_loop():
 def test_stop_at_finds_the_first_stop_string():
     assert stop_at("答案：85公里\n\n问题：", ("问题：", "\n\n")) == 7
     assert stop_at("85公里", ("\n\n",)) is None and stop_at("abc", ("",)) is None
-
-
-def _niceness(thread: int | None = None) -> int:
-    return os.getpriority(os.PRIO_PROCESS, thread or threading.get_native_id())
-
-
-def test_lower_priority_holds_for_the_thread_and_the_threads_it_starts():
-    seen = {}
-
-    def child():
-        seen["child"] = _niceness()
-
-    def work():
-        seen["before"] = _niceness()
-        lower_priority(3)
-        seen["after"] = _niceness()
-        started = threading.Thread(target=child)
-        started.start()
-        started.join()
-
-    caller = _niceness()
-    thread = threading.Thread(target=work)
-    thread.start()
-    thread.join()
-    assert seen["after"] == min(seen["before"] + 3, 19) and seen["child"] == seen["after"]
-    assert _niceness() == caller  # only that thread changed
 
 
 @pytest.fixture(scope="module")
@@ -122,16 +92,3 @@ def test_copy_mode_writes_only_what_the_evidence_says(llama):
     unanswerable = _ask(sources[1], "东山县的常住人口是多少？")
     said = "".join(t.text for t in llama.stream(unanswerable, 16, copy=copy))
     assert said == "资料中没有提到" or all(any(part in s for s in squashed) for part in said.split("；") if part)
-
-
-@pytest.mark.generator
-def test_the_model_computes_on_threads_of_lower_priority(llama):
-    """The compute thread and the OpenMP workers it starts run ``niceness`` lower than the caller."""
-    expected = min(_niceness() + Settings().generation.niceness, 19)
-    "".join(t.text for t in llama.stream(_ask("某县新建乡村图书馆37座。", "新建几座？"), 4))
-    niceness = []
-    for task in Path("/proc/self/task").iterdir():
-        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
-            niceness.append(_niceness(int(task.name)))
-    assert llama._compute.submit(_niceness).result() == expected
-    assert niceness.count(expected) >= llama.n_threads
