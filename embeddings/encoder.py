@@ -85,7 +85,9 @@ class SentenceTransformerEncoder:
         self, model: str, model_dir: Path, batch_size: int = 16, dtype: str = "float32", query_backend: str = "torch"
     ) -> None:
         if query_backend not in QUERY_BACKENDS:
-            raise ValueError(f"query backend must be one of {QUERY_BACKENDS}, not {query_backend!r}")
+            raise ValueError(
+                f"query backend (QA_EMBEDDING_QUERY_BACKEND) must be one of {QUERY_BACKENDS}, not {query_backend!r}"
+            )
         self.model_id = model
         self.model_dir = Path(model_dir)
         self.batch_size = batch_size
@@ -137,7 +139,14 @@ class SentenceTransformerEncoder:
             return OnnxQueryModel(ensure_int8_model(path, model), model.tokenizer, prompt, model.max_seq_length)
         except ImportError as exc:
             log.warning("onnxruntime missing (%s): questions encoded with torch; run `bash scripts/setup.sh`", exc)
-            return None
+        except Exception:  # a failed export or a damaged file must not stop searching
+            log.exception(
+                "the int8 query model of %s cannot run: questions encoded with torch; delete %s/onnx to export "
+                "it again, or set QA_EMBEDDING_QUERY_BACKEND=torch",
+                self.model_id,
+                path,
+            )
+        return None
 
     @property
     def model(self):

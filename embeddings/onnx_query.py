@@ -4,11 +4,12 @@ One question at a time, it encodes about 5× faster than torch float32 on one th
 same retrieval hit@1/3/5 on both dev sets (README "Speed"). Queries only: passages and the
 index stay float32 torch, so an index stays valid whichever backend encodes the questions.
 
-:func:`ensure_int8_model` exports ``<model folder>/onnx/query-int8.onnx`` once (about 30 s:
+:func:`ensure_int8_model` exports ``<model folder>/onnx/query-int8.onnx`` once (about 20 s:
 ``torch.onnx.export``, then onnxruntime's dynamic int8 quantization with a scale per output
-channel; one scale per tensor lost a dev question at hit@5) and again when the folder's
-weights change. :class:`OnnxQueryModel` runs it with the sentence-transformers model's own
-tokenizer and prompt, then mean pooling and L2 normalization, as that model's modules do.
+channel; one scale per tensor lost a dev question at hit@5) and again when its stamp (the
+weights file, the CPU's int8 range, the onnxruntime version) changes. :class:`OnnxQueryModel`
+runs it with the sentence-transformers model's own tokenizer and prompt, then mean pooling and
+L2 normalization, as that model's modules do.
 """
 
 from __future__ import annotations
@@ -41,11 +42,22 @@ def unsupported(model) -> str | None:
     return None
 
 
-def _stamp(folder: Path) -> dict:
+def reduce_range() -> bool:
+    """7-bit weights where the CPU lacks VNNI (onnxruntime's advice: full-range int8 can
+    saturate there); with VNNI the full range is exact."""
+    from embeddings.encoder import cpu_flags
+
+    return not (cpu_flags() & {"avx512_vnni", "avx_vnni"})
+
+
+def _stamp(folder: Path, reduced: bool, runtime: str) -> dict:
+    """What an export depends on: any change means exporting again."""
     weights = next((folder / n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).exists()), None)
     stat = weights.stat() if weights else None
     return {
         "export_version": EXPORT_VERSION,
+        "reduce_range": reduced,
+        "onnxruntime": runtime,
         "weights": weights.name if weights else None,
         "size": stat.st_size if stat else None,
         "mtime_ns": stat.st_mtime_ns if stat else None,
@@ -81,19 +93,19 @@ def _export_float32(transformer, path: Path) -> None:
 
 def ensure_int8_model(folder: Path, model) -> Path:
     """The int8 query model of the sentence-transformers ``model`` loaded from ``folder``,
-    exported now if it is missing or older than the folder's weights. Safe when several
-    processes export at once (each writes its own file, then renames it into place)."""
+    exported now if it is missing or its stamp differs. Safe when several processes export at
+    once (each writes its own file, then renames it into place)."""
+    import onnxruntime
     from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    from embeddings.encoder import cpu_flags
 
     folder = Path(folder)
     target, stamp_path = folder / SUBFOLDER / FILE_NAME, folder / SUBFOLDER / STAMP_NAME
-    stamp = _stamp(folder)
+    reduced = reduce_range()
+    stamp = _stamp(folder, reduced, onnxruntime.__version__)
     if target.exists() and stamp_path.exists() and json.loads(stamp_path.read_text(encoding="utf-8")) == stamp:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    print(f"[onnx_query] exporting {target} (one-time, about 30 s)...", file=sys.stderr)
+    print(f"[onnx_query] exporting {target} (one-time, about 20 s)...", file=sys.stderr)
     started = time.time()
     work = target.parent / f".export-{uuid.uuid4().hex}"
     float32, int8 = work.with_suffix(".f32.onnx"), work.with_suffix(".int8.onnx")
@@ -105,10 +117,8 @@ def ensure_int8_model(folder: Path, model) -> Path:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             _export_float32(model[0].auto_model, float32)
-            # With VNNI the full int8 range is exact; without it, onnxruntime advises 7-bit weights.
-            vnni = bool(cpu_flags() & {"avx512_vnni", "avx_vnni"})
             quantize_dynamic(
-                str(float32), str(int8), weight_type=QuantType.QInt8, per_channel=True, reduce_range=not vnni
+                str(float32), str(int8), weight_type=QuantType.QInt8, per_channel=True, reduce_range=reduced
             )
         os.replace(int8, target)
         temporary = stamp_path.with_suffix(f".{uuid.uuid4().hex}.tmp")
@@ -125,7 +135,10 @@ def ensure_int8_model(folder: Path, model) -> Path:
 
 
 class OnnxQueryModel:
-    """Encodes queries with an exported model; thread-safe (onnxruntime sessions are)."""
+    """Encodes queries with an exported model; thread-safe. onnxruntime sessions are, and the
+    tokenizer, shared with sentence-transformers, is called with the settings that library
+    uses: a call with other settings would reconfigure it, and a reconfiguration while another
+    thread tokenizes fails inside the Rust tokenizer ("Already borrowed")."""
 
     def __init__(self, path: Path, tokenizer, prompt: str, max_length: int) -> None:
         import onnxruntime as ort
@@ -139,13 +152,19 @@ class OnnxQueryModel:
         self.tokenizer, self.prompt, self.max_length = tokenizer, prompt, max_length
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors, one row per text (float32). Each text runs alone: int8 activations are
-        scaled over the whole input, so in a padded batch a text's vector would depend on the
-        others."""
-        return np.stack([self._one(text) for text in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
+        """Unit vectors, one row per text (float32; ``texts`` not empty). Each text runs alone:
+        int8 activations are scaled over the whole input, so in a padded batch a text's vector
+        would depend on the others."""
+        return np.stack([self._one(text) for text in texts])
 
     def _one(self, text: str) -> np.ndarray:
-        batch = self.tokenizer([self.prompt + text], truncation=True, max_length=self.max_length, return_tensors="np")
+        batch = self.tokenizer(
+            [self.prompt + text],
+            padding=True,  # sentence-transformers' settings (see the class docstring)
+            truncation="longest_first",
+            max_length=self.max_length,
+            return_tensors="np",
+        )
         mask = np.asarray(batch["attention_mask"], dtype=np.int64)
         feeds = {"input_ids": np.asarray(batch["input_ids"], dtype=np.int64), "attention_mask": mask}
         hidden = self.session.run(None, feeds)[0][0]

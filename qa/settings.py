@@ -252,11 +252,12 @@ class UISettings:
 
     host: str = "127.0.0.1"
     port: int = 7860
-    # Questions answered at once per mode (ui/service.py ChatService.admitted). An extractive
-    # answer takes ~40 ms of one core, so more at once only share the cores. Generative answers
-    # take the one generator in turn (~2 s each alone, README "Speed"); past
-    # ``generative_waiting`` of them, about 10 s of waiting, a new generative question is
-    # answered extractively at once and the page says so.
+    # Questions answered at once per mode (ui/service.py ChatService.admitted). Extractive: 4, the
+    # limit Gradio applied to all questions before (an answer takes ~20 ms of one core; more at
+    # once share the two cores). Generative: the local generator writes one answer at a time,
+    # 2-3 s each alone (README "Speed"); past ``generative_waiting`` questions in its line (the
+    # one being written included) a new one is answered extractively at once and the page says
+    # so. A generator server (llm_base_url) is not limited here.
     extractive_slots: int = 4
     generative_waiting: int = 4
     concurrency_limit: int = 4  # other requests (uploads, status) served at once

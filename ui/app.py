@@ -33,6 +33,14 @@ MODES = [("生成式回答（本地大模型，较慢）", "generative"), ("快�
 TITLE = "政府文件问答"
 
 
+def question_concurrency(settings: Settings) -> dict:
+    """One Gradio concurrency group for every way of asking, as large as the places
+    ``ChatService.admitted`` gives out (so Gradio's queue, bounded by ``max_queue_size``, holds
+    the rest, and generative questions waiting for the generator never fill it for extractive ones)."""
+    ui = settings.ui
+    return {"concurrency_id": "questions", "concurrency_limit": ui.extractive_slots + ui.generative_waiting}
+
+
 def _chat_tab(handlers: Handlers, settings: Settings, default_mode: str, turns: gr.State) -> gr.Dropdown:
     """The 问答 tab; returns its scope dropdown (refreshed when documents change)."""
     chatbot = gr.Chatbot(label="对话", elem_id="chat", height=520, sanitize_html=True)
@@ -50,8 +58,7 @@ def _chat_tab(handlers: Handlers, settings: Settings, default_mode: str, turns: 
         mode = gr.Radio(MODES, value=default_mode, label="回答方式", elem_id="mode")
         k = gr.Slider(1, 10, value=settings.answering.k, step=1, label="显示出处条数", elem_id="k")
     inputs, outputs = [question, chatbot, turns, mode, k, scope], [chatbot, question, turns]
-    # questions are admitted per answer mode by the service (ChatService.admitted), not by Gradio
-    ask = {"api_visibility": "private", "concurrency_limit": None}
+    ask = {"api_visibility": "private", **question_concurrency(settings)}
     send.click(handlers.respond, inputs, outputs, **ask)
     question.submit(handlers.respond, inputs, outputs, **ask)
     for button, text in zip(example_buttons, settings.ui.examples):
@@ -115,5 +122,5 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
             [o for o in refreshed if o is not None],
             api_visibility="private",
         )
-        gr.api(handlers.api_ask, api_name="ask", concurrency_limit=None)  # admitted by ChatService
+        gr.api(handlers.api_ask, api_name="ask", **question_concurrency(settings))
     return demo

@@ -127,10 +127,14 @@ class ChatService:
     @contextmanager
     def admitted(self, mode: str) -> Iterator[str]:
         """Hold a place for one question while it is answered; yields the mode it is answered in.
-        Extractive questions wait for one of ``extractive_slots``; generative ones take a place
-        among ``generative_waiting`` without waiting, or, when all are taken, are answered
-        extractively ("busy"), so a queue of generative questions never delays extractive ones."""
+        Extractive questions wait for one of ``extractive_slots``; generative ones for the local
+        generator take a place among ``generative_waiting`` without waiting, or, when all are
+        taken, are answered extractively ("busy"), so a queue of generative questions never
+        delays extractive ones."""
         mode = self.effective_mode(mode)
+        if mode == "generative" and self.pipeline.settings.generation.llm_base_url:
+            yield mode  # a server answers many at once: Gradio's concurrency group bounds them
+            return
         if mode == "generative":
             if self._generative_waiting.acquire(blocking=False):
                 try:

@@ -25,15 +25,17 @@ PASSAGES = [
 ]
 
 
-def test_a_change_of_the_weights_file_makes_the_stamp_differ(tmp_path):
+def test_the_stamp_changes_with_the_weights_the_cpu_and_the_runtime(tmp_path):
     weights = tmp_path / "model.safetensors"
     weights.write_bytes(b"\0" * 16)
-    before = _stamp(tmp_path)
-    assert before == _stamp(tmp_path) and before["size"] == 16
+    before = _stamp(tmp_path, False, "1.32.0")
+    assert before == _stamp(tmp_path, False, "1.32.0") and before["size"] == 16
+    assert _stamp(tmp_path, True, "1.32.0") != before  # a CPU without VNNI gets 7-bit weights
+    assert _stamp(tmp_path, False, "1.33.0") != before
     os.utime(weights, ns=(1, 1))
-    assert _stamp(tmp_path) != before
+    assert _stamp(tmp_path, False, "1.32.0") != before
     weights.write_bytes(b"\0" * 17)
-    assert _stamp(tmp_path)["size"] == 17
+    assert _stamp(tmp_path, False, "1.32.0")["size"] == 17
 
 
 def test_only_transformer_mean_pooling_normalize_models_are_exported():
@@ -65,6 +67,17 @@ def test_int8_query_vectors_agree_with_float32_and_rank_alike(real_encoder):
     batch = real_encoder.encode_queries(QUESTIONS[:1] + ["很长的问题" * 40])  # a text's vector ignores the others
     assert np.array_equal(batch[0], fast[0])
     assert real_encoder.encode_queries([]).shape == (0, real_encoder.dim)
+
+
+@pytest.mark.model
+def test_questions_leave_the_shared_tokenizer_as_passages_set_it(real_encoder):
+    """A question tokenized with other settings would reconfigure the tokenizer that passage
+    encoding uses, and a reconfiguration while another thread tokenizes fails."""
+    backend = real_encoder.model.tokenizer.backend_tokenizer
+    real_encoder.encode_passages(PASSAGES[:1])
+    state = (backend.truncation, backend.padding)
+    real_encoder.encode_queries(QUESTIONS)
+    assert (backend.truncation, backend.padding) == state
 
 
 @pytest.mark.model

@@ -17,8 +17,10 @@ from ui.service import ChatService
 class GatedPipeline:
     """Answers extractive questions at once; generative ones wait until ``release`` is set."""
 
-    def __init__(self, **ui):
+    def __init__(self, generation=None, **ui):
         self.settings = Settings(ui=UISettings(**ui))
+        if generation:
+            self.settings = self.settings.replace(generation=generation)
         self.generator = object()
         self.release = threading.Event()
         self.generating = threading.Semaphore(0)
@@ -35,8 +37,8 @@ class GatedPipeline:
         return Answer(question, question, "答。", "答", False, mode, note=f"{mode} path")
 
 
-def _service(tmp_path, **ui) -> tuple[ChatService, GatedPipeline]:
-    pipeline = GatedPipeline(**ui)
+def _service(tmp_path, generation=None, **ui) -> tuple[ChatService, GatedPipeline]:
+    pipeline = GatedPipeline(generation, **ui)
     return ChatService(pipeline, tmp_path / "feedback.jsonl"), pipeline
 
 
@@ -52,7 +54,9 @@ def test_extractive_questions_pass_generative_ones_that_wait(tmp_path):
     threads = [_ask_in_background(service, "generative", waiting) for _ in range(2)]
     for _ in threads:
         assert pipeline.generating.acquire(timeout=10)
-    quick = [service.ask("问题", mode="extractive") for _ in range(3)]  # would block if they shared places
+    quick: list[Answer] = []
+    for _ in range(3):  # would block if they shared places
+        _ask_in_background(service, "extractive", quick).join(10)
     assert [a.mode for a in quick] == ["extractive"] * 3 and not waiting
     pipeline.release.set()
     for thread in threads:
@@ -101,3 +105,18 @@ def test_the_page_says_when_the_generator_was_busy(tmp_path):
     thread.join(10)
     *_, (messages, _, _) = handlers.respond("县里今年修几条路？", [], [], "generative", 3, "")
     assert BUSY not in messages[-1]["content"] and "答" in messages[-1]["content"]
+
+
+def test_a_generator_server_is_not_limited_to_the_local_generators_line(tmp_path):
+    from qa.settings import GenerationSettings
+
+    server = GenerationSettings(llm_base_url="http://127.0.0.1:8000/v1")
+    service, pipeline = _service(tmp_path, generation=server, extractive_slots=1, generative_waiting=1)
+    answers: list[Answer] = []
+    threads = [_ask_in_background(service, "generative", answers) for _ in range(3)]
+    for _ in threads:
+        assert pipeline.generating.acquire(timeout=10)  # all three reached the generator
+    pipeline.release.set()
+    for thread in threads:
+        thread.join(10)
+    assert [a.mode for a in answers] == ["generative"] * 3
