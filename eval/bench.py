@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from eval.bench_speed import answer_f1, answer_path, counting_prompts, speed_summary, timed_ask
+from eval.load import mixed_load
 from eval.scaling import GROWTH_NOISE, dense_growth, lexical_growth, milvus_growth, summarize
 
 RETRIEVAL_STAGES = ("rewrite", "normalize", "embed", "search")
@@ -37,7 +38,6 @@ ANSWER_STAGES = {
 }
 QUICK_QUESTIONS = 5
 MEMORY_TARGET_MB = 3 * 1024  # peak RSS with the generator loaded should stay under 3 GiB
-LOAD_USERS, LOAD_GENERATIVE_SHARE = 10, 0.3
 
 
 @dataclass(frozen=True)
@@ -269,25 +269,6 @@ def measure_growth(pipeline, questions: list[str], sizes: Sequence[int], repeats
     return {**out, "rows": rows}
 
 
-def measure_load(settings, questions: list[str], seconds: float) -> dict:
-    """``eval.load.run_load`` with :data:`LOAD_USERS` users, :data:`LOAD_GENERATIVE_SHARE` of the
-    requests generative, against ``python -m ui`` launched on the bench's corpus and index."""
-    from eval.load import run_load
-    from ui.launcher import running_server
-
-    args = ["--corpus", str(settings.corpus_dir), "--index-dir", str(settings.index_dir), "--no-documents"]
-    config = {"users": LOAD_USERS, "generative_share": LOAD_GENERATIVE_SHARE, "seconds_asked": seconds}
-    try:
-        with (
-            tempfile.TemporaryDirectory(prefix="qa-bench-load-") as tmp,
-            running_server({"QA_UI_RATE_PER_MINUTE": "0"}, Path(tmp) / "server.log", extra_args=args) as url,
-        ):
-            result = run_load(url, questions, LOAD_USERS, seconds, generative_share=LOAD_GENERATIVE_SHARE)
-    except RuntimeError as exc:
-        return {**config, "error": str(exc)[-800:]}
-    return {**config, **result.summary()}
-
-
 def run_bench(options: BenchOptions, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> dict:
     """Measure everything (see the module docstring) on a fresh index in a temp folder; writes the
     predictions (and a QA subset) under ``options.out``; returns the results dict."""
@@ -346,7 +327,7 @@ def run_bench(options: BenchOptions, log: Callable[[str], None] = lambda m: prin
             results["kernels"] = measure_pipeline_kernels(pipeline, options.wheel_cache, log)
         if options.load_seconds:
             log(f"bench: mixed load for {options.load_seconds:g} s")
-            results["load"] = measure_load(settings, questions, options.load_seconds)
+            results["load"] = mixed_load(settings, questions, options.load_seconds)
     results["memory"]["end_of_run"] = memory_snapshot()
     results["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     return results

@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 from eval.metrics import percentile, read_jsonl
 
 DEFAULT_QA = Path(__file__).resolve().parent.parent / "data" / "qa" / "report_tune.jsonl"
+MIXED_USERS, MIXED_GENERATIVE_SHARE = 10, 0.3  # the speed issue's mixed load: 10 users, 30% generative
 
 
 @dataclass
@@ -134,6 +135,41 @@ def run_load(
     return result
 
 
+def load_on_launched_server(
+    questions: list[str],
+    users: int,
+    seconds: float,
+    mode: str = "extractive",
+    generative_share: float = 0.0,
+    server_args: list[str] | tuple[str, ...] = (),
+) -> LoadResult:
+    """:func:`run_load` against ``python -m ui`` (with ``server_args``) launched on a free loopback
+    port, per-client rate limit off, for the length of the run; raises RuntimeError when the
+    server does not start."""
+    from ui.launcher import running_server
+
+    with (
+        tempfile.TemporaryDirectory(prefix="qa-load-") as tmp,
+        running_server({"QA_UI_RATE_PER_MINUTE": "0"}, Path(tmp) / "server.log", extra_args=list(server_args)) as url,
+    ):
+        return run_load(url, questions, users, seconds, mode, generative_share=generative_share)
+
+
+def mixed_load(settings, questions: list[str], seconds: float) -> dict:
+    """The benchmark's mixed load: :data:`MIXED_USERS` users, :data:`MIXED_GENERATIVE_SHARE` of
+    the requests generative, against a server on ``settings``' corpus and index; the summary, or
+    ``error`` when the server did not start."""
+    args = ["--corpus", str(settings.corpus_dir), "--index-dir", str(settings.index_dir), "--no-documents"]
+    config = {"users": MIXED_USERS, "generative_share": MIXED_GENERATIVE_SHARE, "seconds_asked": seconds}
+    try:
+        result = load_on_launched_server(
+            questions, MIXED_USERS, seconds, generative_share=MIXED_GENERATIVE_SHARE, server_args=args
+        )
+    except RuntimeError as exc:
+        return {**config, "error": str(exc)[-800:]}
+    return {**config, **result.summary()}
+
+
 def main(args) -> int:
     questions = [row["question"] for row in read_jsonl(args.qa or DEFAULT_QA)]
     share = args.generative_share
@@ -141,17 +177,8 @@ def main(args) -> int:
     if args.url:
         result = run_load(args.url, questions, args.users, args.seconds, args.mode, generative_share=share)
     else:
-        from ui.launcher import running_server
-
-        with (
-            tempfile.TemporaryDirectory() as tmp,
-            running_server(
-                {"QA_UI_RATE_PER_MINUTE": "0"},
-                Path(tmp) / "server.log",
-                extra_args=[] if generative else ["--no-generator"],
-            ) as url,
-        ):
-            result = run_load(url, questions, args.users, args.seconds, args.mode, generative_share=share)
+        server_args = [] if generative else ["--no-generator"]
+        result = load_on_launched_server(questions, args.users, args.seconds, args.mode, share, server_args)
     summary = result.summary()
     print(
         json.dumps(summary, ensure_ascii=False, indent=1)
@@ -161,4 +188,4 @@ def main(args) -> int:
     return 0 if result.errors == 0 else 1
 
 
-__all__ = ["LoadResult", "require_loopback", "run_load"]
+__all__ = ["LoadResult", "load_on_launched_server", "mixed_load", "require_loopback", "run_load"]

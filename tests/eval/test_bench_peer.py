@@ -7,7 +7,7 @@ import pytest
 
 from eval import bench_peer
 from eval.bench_peer import compare, parse_predictions, parse_summary, peer_docs, speed_ratio
-from tests.eval.test_bench import fake_results
+from tests.eval.bench_results import fake_results
 
 
 def test_peer_predictions_and_summary_parsing():
