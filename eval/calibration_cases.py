@@ -69,7 +69,9 @@ class CachedGenerator:
 
         from qa.answering.generator import Token
 
-        spec = asdict(copy) if copy is not None else None
+        # fields left at their empty default stay out of the key, so a new optional field keeps
+        # the drafts already cached
+        spec = {name: value for name, value in asdict(copy).items() if value} if copy is not None else None
         key = hashlib.sha1(
             json.dumps([messages, max_tokens, list(stop), spec], ensure_ascii=False).encode()
         ).hexdigest()
@@ -92,9 +94,8 @@ def collect(sets: list[tuple[str, Path]], generate: bool, cache_path: Path | Non
     reader = None
     if generate:
         settings = Settings.from_env()
-        generation = settings.generation
-        reader = GenerativeReader(
-            CachedGenerator(load_generator(settings), cache_path), generation.max_new_tokens, generation.copy_evidence
+        reader = GenerativeReader.from_settings(
+            CachedGenerator(load_generator(settings), cache_path), settings.generation
         )
         reader.warm_up()
     cases: list[Case] = []

@@ -77,8 +77,7 @@ class Pipeline:
                     from qa.answering.prompts import rewrite_prefix
 
                     generator = self._generator or load_generator(self.settings)
-                    generation = self.settings.generation
-                    reader = GenerativeReader(generator, generation.max_new_tokens, generation.copy_evidence)
+                    reader = GenerativeReader.from_settings(generator, self.settings.generation)
                     reader.warm_up()
                     if hasattr(generator, "remember_prefix"):
                         generator.remember_prefix(rewrite_prefix())

@@ -119,6 +119,10 @@ class GenerationSettings:
     # The answer may only copy the evidence (qa.answering.copying; the local generator only):
     # measured on the tuning splits, see README "Answering".
     copy_evidence: bool = True
+    # Yes-or-no questions may not be answered "not found" while copying: the model copies the
+    # rule that settles the question, and its inclination to say "not found" becomes the refusal
+    # policy's doubt (qa.answering.generative.copy_spec; laws tuning split, README "Answering").
+    withhold_not_found_yesno: bool = True
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = field(default="", repr=False)
@@ -136,33 +140,33 @@ class ExtractiveSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     weights: tuple[tuple[str, float], ...] = (
-        ("sentence_score", 7.583),
-        ("sentence_rank", 0.0),
-        ("coverage", 4.2144),
-        ("period", 2.4558),
-        ("kind_number", 3.405),
-        ("kind_list", 1.1339),
-        ("kind_noun", 3.9552),
-        ("kind_clause", 2.623),
+        ("sentence_score", 7.366),
+        ("sentence_rank", -0.1068),
+        ("coverage", 3.4943),
+        ("period", 2.409),
+        ("kind_number", 3.5067),
+        ("kind_list", 1.1975),
+        ("kind_noun", 2.9211),
+        ("kind_clause", 1.5809),
         ("kind_person", 0.0),
-        ("unit_match", 2.9086),
-        ("first_number", 1.3841),
+        ("unit_match", 2.9536),
+        ("first_number", 1.393),
         ("novelty", 0.0),
         ("restates", 0.0),
         ("near", 0.0),
         ("after_anchor", 0.0),
         ("before_anchor", 0.0),
-        ("near_distinct", 0.3593),
-        ("after_distinct", 0.6099),
-        ("length", 1.8894),
-        ("clauses", -1.3523),
-        ("answer_clause", 1.1816),
-        ("clause_coverage", 2.0117),
-        ("whole_sentence", 1.358),
-        ("reference", -7.6449),
-        ("pair", -0.021),
-        ("head_match", 1.834),
-        ("dangling", -1.2168),
+        ("near_distinct", 0.555),
+        ("after_distinct", 0.7333),
+        ("length", 1.8252),
+        ("clauses", -1.3059),
+        ("answer_clause", 1.095),
+        ("clause_coverage", 1.4839),
+        ("whole_sentence", 1.3103),
+        ("reference", -7.4783),
+        ("pair", -0.0633),
+        ("head_match", 1.9426),
+        ("dangling", -5.9239),
     )
 
 
@@ -180,42 +184,44 @@ class RefusalSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     generative: tuple[tuple[str, float], ...] = (
-        ("bias", -1.1434),
-        ("logprob_mean", 0.6935),
-        ("logprob_min", 0.7881),
+        ("bias", -0.7967),
+        ("logprob_mean", 0.6795),
+        ("logprob_min", 0.7857),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 1.2777),
-        ("cited_coverage", 1.6777),
+        ("coverage", 0.9553),
+        ("cited_coverage", 2.1892),
         ("question_missing", 0.0),
-        ("kind_fit", 0.8292),
-        ("period_conflict", -2.1971),
+        ("kind_fit", 0.3796),
+        ("period_conflict", -2.1509),
         ("cited_rank", 0.0),
         ("reader_score", 0.0),
-        ("doubt", -2.7031),
-        ("period_broader", -1.1976),
-        ("head_missing", -0.7567),
+        ("doubt", -3.5127),
+        ("withheld_doubt", -0.533),
+        ("period_broader", -1.3214),
+        ("head_missing", -0.5926),
         ("restated", 0.0),
     )
     extractive: tuple[tuple[str, float], ...] = (
-        ("bias", -4.3436),
+        ("bias", -4.3594),
         ("logprob_mean", 0.0),
         ("logprob_min", 0.0),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 1.761),
-        ("cited_coverage", 2.7022),
+        ("coverage", 1.8114),
+        ("cited_coverage", 2.8118),
         ("question_missing", 0.0),
-        ("kind_fit", 1.3135),
-        ("period_conflict", -3.6572),
-        ("cited_rank", -0.5752),
-        ("reader_score", 1.7424),
+        ("kind_fit", 1.2545),
+        ("period_conflict", -3.6284),
+        ("cited_rank", -0.4265),
+        ("reader_score", 1.6236),
         ("doubt", 0.0),
-        ("period_broader", -1.9203),
-        ("head_missing", -0.3701),
+        ("withheld_doubt", 0.0),
+        ("period_broader", -1.8652),
+        ("head_missing", -0.4083),
         ("restated", 0.0),
     )
-    generative_threshold: float = 0.2
+    generative_threshold: float = 0.25
     # The last refit put this at 0.1 (0.05 F1 more on the tuning splits), but at 0.1 the
     # extractive reader answered the reliability suite's prompt injection and markup-only
     # questions with a name and a heading; the earlier fit, 0.3, refuses them. Calibration
@@ -225,7 +231,7 @@ class RefusalSettings:
     # generator (above 1: never); calibrate's lowest_safe_threshold, with a one-standard-error
     # margin (the first cut without one, 0.68, skipped 62% of the test split's questions and
     # left those answers 0.09 F1 worse than on the tuning split).
-    skip_generator: float = 0.84
+    skip_generator: float = 0.86
 
     def weights(self, reader: str) -> tuple[tuple[str, float], ...]:
         return self.generative if reader == "generative" else self.extractive

@@ -92,9 +92,9 @@ class Answerer:
             extra = [e for e in self.evidence.sentences(hits) if (e.doc_id, e.start) not in chosen]
             if extra:
                 evidence = evidence + extra
-                doubt = generated.doubt
+                doubt, withheld = generated.doubt, generated.withheld
                 generated = ground(generated.text, generated.logprobs, evidence, question, generated.timings)
-                generated.doubt = doubt
+                generated.doubt, generated.withheld = doubt, withheld
         return evidence, generated
 
     def _compose(

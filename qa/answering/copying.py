@@ -64,14 +64,23 @@ class CopyConstraint:
 
     ``sources``: the sentences parts are copied from (whitespace is removed from them and never
     allowed in the answer); ``separator``: what separates parts; ``phrases``: whole answers
-    allowed instead, only as the first and only part (e.g. the "not found" phrase).
+    allowed instead, only as the first and only part (e.g. the "not found" phrase); ``withheld``:
+    phrases never allowed, whose start tokens :meth:`phrase_start_tokens` still names.
     Use: ``allowed()`` → choose one of them → ``advance(token)``, until an end token.
     """
 
-    def __init__(self, table: TokenTable, sources: Sequence[str], separator: str, phrases: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        table: TokenTable,
+        sources: Sequence[str],
+        separator: str,
+        phrases: Sequence[str] = (),
+        withheld: Sequence[str] = (),
+    ) -> None:
         self.table = table
         self.texts = [squash(s).encode("utf-8") for s in sources if squash(s)]
         self.phrases = [p.encode("utf-8") for p in phrases if p]
+        self.withheld = [p.encode("utf-8") for p in withheld if p]
         self.separator_ids = list(table.by_bytes.get(separator.encode("utf-8"), ()))
         self.part = b""  # the bytes of the part being written
         self.live: list[tuple[int, int]] = []  # (text, end) where the part stands; texts then phrases
@@ -113,8 +122,12 @@ class CopyConstraint:
         return found
 
     def phrase_start_tokens(self) -> np.ndarray:
-        """The tokens that start one of the fixed phrases at the beginning of the answer."""
-        return np.fromiter(sorted(self._phrase_starts()), dtype=np.int64)
+        """The tokens that start one of the fixed phrases, allowed or withheld, at the beginning
+        of the answer."""
+        tokens = set(self._phrase_starts())
+        for phrase in self.withheld:
+            tokens.update(token for token, _ in self.table.matches(phrase, 0))
+        return np.fromiter(sorted(tokens), dtype=np.int64)
 
     def allowed(self) -> np.ndarray:
         """The token ids that may come next (never empty: an end token at the least)."""

@@ -20,6 +20,7 @@ from qa.answering.generator import CopySpec, Generator
 from qa.answering.grounding import align, clause_span, complete_span, only_restates, trim_edges
 from qa.answering.question import asks
 from qa.answering.types import Draft
+from qa.settings import GenerationSettings
 
 STOP = ("\n\n", "问题：", "资料：")  # the generator starting a new turn of its own
 # Answers that only say yes or no (是/能/可以/不得...): they need the evidence's own words.
@@ -60,10 +61,17 @@ POLAR_WORDS = frozenset(
 class GenerativeReader:
     """Component: ``run(question, evidence, on_token=None) -> Draft``."""
 
-    def __init__(self, generator: Generator, max_new_tokens: int = 64, copy: bool = True) -> None:
+    def __init__(
+        self, generator: Generator, max_new_tokens: int = 64, copy: bool = True, withhold_yesno: bool = True
+    ) -> None:
         self.generator = generator
         self.max_new_tokens = max_new_tokens
         self.copy = copy  # constrain the answer to copies of the evidence (qa.answering.copying)
+        self.withhold_yesno = withhold_yesno  # see copy_spec
+
+    @classmethod
+    def from_settings(cls, generator: Generator, settings: GenerationSettings) -> GenerativeReader:
+        return cls(generator, settings.max_new_tokens, settings.copy_evidence, settings.withhold_not_found_yesno)
 
     def warm_up(self) -> None:
         """Load the generator and evaluate the fixed prompt prefix once."""
@@ -77,11 +85,7 @@ class GenerativeReader:
             return Draft("generative", not_found=True)
         started = time.perf_counter()
         messages = prompts.reader_messages(question, evidence)
-        copy = (
-            CopySpec(tuple(e.text for e in evidence), prompts.PART_SEPARATOR, (prompts.NOT_FOUND,))
-            if self.copy
-            else None
-        )
+        copy = copy_spec(question, evidence, self.withhold_yesno) if self.copy else None
         text, logprobs, first, doubt = self._generate(messages, on_token, copy)
         ended = time.perf_counter()
         timings = {"prefill": ((first or ended) - started) * 1000, "decode": (ended - (first or ended)) * 1000}
@@ -94,7 +98,7 @@ class GenerativeReader:
             if quote and prompts.NOT_FOUND not in quote:
                 text, logprobs = quote, logprobs + quote_logprobs
         draft = ground(text, logprobs, evidence, question, timings)
-        draft.doubt = doubt
+        draft.doubt, draft.withheld = doubt, bool(copy and copy.withheld)
         return draft
 
     def _generate(self, messages: list[dict], on_token, copy: CopySpec | None):
@@ -116,6 +120,20 @@ class GenerativeReader:
             if close:
                 close()
         return "".join(pieces).strip(), logprobs, first, doubt
+
+
+def copy_spec(question: str, evidence: list[Evidence], withhold_yesno: bool = True) -> CopySpec:
+    """What the answer to ``question`` may be: copies of the evidence, or "not found".
+
+    A yes-or-no question (合法吗, 能不能) is settled by a rule or statement that seldom says yes
+    or no in so many words, and a small model held to copying then prefers "not found" even
+    with that rule before it. For such questions (``withhold_yesno``) "not found" is withheld:
+    the model copies its best candidate, and the probability it gave "not found" still reaches
+    the refusal policy as doubt."""
+    sources = tuple(e.text for e in evidence)
+    if withhold_yesno and asks(question).kind == "yesno":
+        return CopySpec(sources, prompts.PART_SEPARATOR, withheld=(prompts.NOT_FOUND,))
+    return CopySpec(sources, prompts.PART_SEPARATOR, (prompts.NOT_FOUND,))
 
 
 def bare(question: str, text: str) -> bool:

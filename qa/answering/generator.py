@@ -30,18 +30,21 @@ class Token:
     text: str  # may be "" while a multi-byte character is incomplete
     logprob: float | None  # natural log-probability of the chosen token; None if unknown
     # Copy mode, first token only: the log-probability the model gave, at that step, to starting
-    # the fixed phrase (CopySpec.phrases, e.g. "not found") instead; None if unknown.
+    # a fixed phrase (CopySpec.phrases or .withheld, e.g. "not found") instead; None if unknown.
     phrase_logprob: float | None = None
 
 
 @dataclass(frozen=True)
 class CopySpec:
     """What a copy-constrained answer may say (:mod:`qa.answering.copying`): stretches of
-    ``sources`` separated by ``separator``, or one of ``phrases`` as the whole answer."""
+    ``sources`` separated by ``separator``, or one of ``phrases`` as the whole answer.
+    ``withheld``: phrases that may not be written, but whose first-token probability is still
+    reported (``Token.phrase_logprob``), so that the inclination to say them is a signal."""
 
     sources: tuple[str, ...]
     separator: str
     phrases: tuple[str, ...] = ()
+    withheld: tuple[str, ...] = ()
 
 
 class Generator(Protocol):
@@ -55,6 +58,13 @@ class Generator(Protocol):
         """Yield tokens as they are generated; closing the iterator stops generation. With
         ``copy``, a generator that can (the local one) writes only what :class:`CopySpec` allows;
         one that cannot (a server) writes freely and its answer is grounded afterwards."""
+
+
+def _logsumexp(values) -> float:
+    import numpy as np
+
+    top = float(values.max())
+    return top + float(np.log(np.exp(values - top).sum()))
 
 
 def ends_in_loop(text: str) -> bool:
@@ -188,7 +198,7 @@ class LlamaGenerator:
         from qa.answering.copying import CopyConstraint
 
         table = self.token_table()
-        constraint = CopyConstraint(table, copy.sources, copy.separator, copy.phrases)
+        constraint = CopyConstraint(table, copy.sources, copy.separator, copy.phrases, copy.withheld)
         ends = set(table.end_ids)
         with self._lock:
             llama = self._llama
@@ -209,13 +219,11 @@ class LlamaGenerator:
                 allowed = constraint.allowed()
                 choices = logits[allowed]
                 token = int(allowed[int(np.argmax(choices))])
-                top = float(choices.max())
-                total = top + float(np.log(np.exp(choices - top).sum()))
-                logprob = top - total  # the chosen one is the top
+                logprob = float(choices.max()) - _logsumexp(choices)  # the chosen one is the top
                 phrase = None
-                if step == 0 and phrase_starts.size:
-                    starts = logits[phrase_starts]
-                    phrase = float(starts.max() + np.log(np.exp(starts - starts.max()).sum())) - total
+                if step == 0 and phrase_starts.size:  # among the allowed and the phrase's starts
+                    starts, every = logits[phrase_starts], logits[np.union1d(allowed, phrase_starts)]
+                    phrase = _logsumexp(starts) - _logsumexp(every)
                 if token in ends:
                     return
                 constraint.advance(token)

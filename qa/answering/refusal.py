@@ -2,9 +2,10 @@
 
 :func:`signals` measures what speaks for and against a draft answer: how much of the
 question the retrieved text covers at all, whether the generator said "not there" (or how
-much it leaned that way before answering), how sure it was of its tokens, whether its words
-align with the evidence, whether the answer is of the kind asked (a number for 多少, a name
-for 谁) and about the period asked, and whether it only restates the question.
+much it leaned that way before answering; weighed apart when "not there" was withheld from
+it), how sure it was of its tokens, whether its words align with the evidence, whether the
+answer is of the kind asked (a number for 多少, a name for 谁) and about the period asked, and
+whether it only restates the question.
 :class:`RefusalPolicy` turns them into a probability that the answer is there to give, with
 logistic weights fitted on the tuning split (``python -m eval calibrate``; the weights live in
 :class:`qa.settings.RefusalSettings`), and refuses below the threshold fitted with them.
@@ -46,6 +47,7 @@ FEATURE_SIGNS = {
     "cited_rank": -1,
     "reader_score": 1,
     "doubt": -1,
+    "withheld_doubt": -1,
     "period_broader": -1,
     "head_missing": -1,
     "restated": -1,
@@ -135,7 +137,8 @@ def signals(question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence]
         "period_conflict": float(any(period_conflict(question, e) for e in cited)),
         "cited_rank": min((span.sentence for span in draft.spans), default=len(evidence)),
         "reader_score": draft.score,
-        "doubt": doubt(draft.doubt),
+        "doubt": 0.0 if draft.withheld else doubt(draft.doubt),
+        "withheld_doubt": doubt(draft.doubt) if draft.withheld else 0.0,
         "period_broader": float(any(period_broader(question, e) for e in cited)),
         "head_missing": head_missing(asks, cited),
         "restated": restated(answer, question),

@@ -88,5 +88,8 @@ class Draft:
     # log-probability the generator gave to answering "not found" at its first token (copy mode);
     # None when unknown (the extractive reader, a server)
     doubt: float | None = None
+    # "not found" could not be written (qa.answering.generative.copy_spec): the doubt is then
+    # the model's leaning with no way out, weighed apart from a doubt it overrode
+    withheld: bool = False
     score: float = 0.0  # the extractive reader's span score
     timings: dict[str, float] = field(default_factory=dict)

@@ -169,3 +169,16 @@ def test_the_answer_keeps_its_sources_timings_and_confidence():
     assert {"evidence", "read"} <= set(result.timings) and 0.0 < result.confidence <= 1.0
     refused = _answerer().run("全县地铁有几条线？", "全县地铁有几条线？", [])
     assert refused.refused and refused.confidence == 0.0 and refused.sources == []
+
+
+def test_settling_a_draft_on_more_sentences_keeps_the_generators_doubt():
+    from qa.answering.types import Draft
+
+    hits = _hits((PLAN, ("二、重点工作",), "2041年"), (RULE, ("第十二条",), None))
+    answerer = _answerer()
+    evidence = answerer.evidence.run("物业能停水吗？", hits[1:])
+    missing = Draft("generative", text="新增托育位置1200个以上", missing=["新增托育位置1200个以上"], doubt=-2.0)
+    missing.withheld = True
+    widened, settled = answerer.settle("物业能停水吗？", hits, evidence, missing)
+    assert len(widened) > len(evidence) and settled.spans and not settled.missing
+    assert (settled.doubt, settled.withheld) == (-2.0, True)

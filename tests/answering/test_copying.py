@@ -103,3 +103,12 @@ def test_no_end_or_separator_inside_a_character():
 def test_nothing_to_copy_leaves_only_the_end():
     table = _table()
     assert list(CopyConstraint(table, ("   ",), "；").allowed()) == [END]
+
+
+def test_a_withheld_phrase_is_never_allowed_but_its_start_is_measured():
+    table = _table()
+    constraint = CopyConstraint(table, SOURCES, "；", withheld=(NOT_FOUND,))
+    material = table.by_bytes["资料".encode()][0]
+    assert material not in constraint.allowed()  # only the phrase starts so: it may not be written
+    assert material in constraint.phrase_start_tokens()
+    assert material not in CopyConstraint(table, SOURCES, "；").phrase_start_tokens()

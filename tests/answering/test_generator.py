@@ -92,3 +92,17 @@ def test_copy_mode_writes_only_what_the_evidence_says(llama):
     unanswerable = _ask(sources[1], "东山县的常住人口是多少？")
     said = "".join(t.text for t in llama.stream(unanswerable, 16, copy=copy))
     assert said == "资料中没有提到" or all(any(part in s for s in squashed) for part in said.split("；") if part)
+
+
+@pytest.mark.generator
+def test_a_withheld_phrase_is_measured_but_never_written(llama):
+    from qa.answering.generator import CopySpec
+
+    source = "西河镇新增托育位置 1200 个。"
+    unanswerable = _ask(source, "东山县的常住人口是多少？")
+    allowed = list(llama.stream(unanswerable, 16, copy=CopySpec((source,), "；", ("资料中没有提到",))))
+    withheld = list(llama.stream(unanswerable, 16, copy=CopySpec((source,), "；", withheld=("资料中没有提到",))))
+    said = "".join(t.text for t in withheld)
+    assert said and "资料" not in said and all(part in source.replace(" ", "") for part in said.split("；") if part)
+    assert withheld[0].phrase_logprob is not None
+    assert withheld[0].phrase_logprob == pytest.approx(allowed[0].phrase_logprob, abs=1e-3)

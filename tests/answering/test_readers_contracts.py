@@ -205,3 +205,23 @@ def test_the_generator_is_held_to_copies_of_the_evidence_unless_told_otherwise()
     free = Scripted("18座")
     GenerativeReader(free, copy=False).run("书屋几座？", evidence)
     assert free.calls[0].get("copy") is None
+
+
+def test_a_yes_or_no_question_copies_a_rule_and_only_measures_not_found():
+    evidence = _evidence(PLAN, RULE)
+    verdict = Scripted("书屋管理单位不得向读者收取借阅费用")
+    draft = GenerativeReader(verdict).run("在书屋借书要交钱吗？", evidence)
+    copy = verdict.calls[0]["copy"]
+    assert copy.phrases == () and copy.withheld == (prompts.NOT_FOUND,)
+    assert draft.spans and not draft.not_found and draft.withheld
+    allowed = Scripted("书屋管理单位不得向读者收取借阅费用")
+    draft = GenerativeReader(allowed, withhold_yesno=False).run("在书屋借书要交钱吗？", evidence)
+    assert allowed.calls[0]["copy"].phrases == (prompts.NOT_FOUND,) and not draft.withheld
+
+
+def test_from_settings_passes_every_generation_setting():
+    from qa.settings import GenerationSettings
+
+    settings = GenerationSettings(max_new_tokens=9, copy_evidence=False, withhold_not_found_yesno=False)
+    reader = GenerativeReader.from_settings(Scripted("x"), settings)
+    assert (reader.max_new_tokens, reader.copy, reader.withhold_yesno) == (9, False, False)

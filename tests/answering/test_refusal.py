@@ -48,6 +48,14 @@ def test_signals_describe_the_draft():
     assert values["cited_coverage"] == 0.8 and values["cited_rank"] == 0 and values["question_missing"] < 0.2
 
 
+def test_a_doubt_with_no_way_out_is_weighed_apart():
+    question = "图书馆能免费借书吗？"
+    overrode = signals(question, asks(question), _hits(), _evidence(), _draft("37 座", doubt=-1.0))
+    withheld = signals(question, asks(question), _hits(), _evidence(), _draft("37 座", doubt=-1.0, withheld=True))
+    assert overrode["doubt"] == withheld["withheld_doubt"] == 0.9
+    assert overrode["withheld_doubt"] == withheld["doubt"] == 0.0
+
+
 def test_kind_fit_and_missing_words():
     assert kind_fit(asks("新建多少座图书馆？"), "37 座", 1) == 1.0
     assert kind_fit(asks("新建多少座图书馆？"), "乡村图书馆", 1) == 0.0  # asked for a number
