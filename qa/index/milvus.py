@@ -44,7 +44,7 @@ import numpy as np
 
 from qa.index.base import DocumentRecord, Filters, IndexUnavailable, Match, MissingIndexError
 from qa.index.fusion import fuse
-from qa.index.lexical import STOPWORDS
+from qa.index.milvus_schema import CHUNK_FIELDS, DOC_FIELDS
 from qa.index.store import corpus_years, newest_date
 from qa.ingest.chunking import Chunk
 from qa.settings import RetrievalSettings, Settings
@@ -53,46 +53,6 @@ from qa.text import squeeze_spaces, years_named
 log = logging.getLogger(__name__)
 
 REFRESH_S = 2.0  # how stale a process's copy of the document list may be
-ID, TEXT = 2048, 65535  # VARCHAR max lengths
-MAX_YEARS = 4096  # Milvus's largest ARRAY capacity
-PUNCTUATION = list("，。、；：？！“”‘’（）《》〈〉【】「」『』—…·～,;:?!\"'()[]{}<>/\\|-_=+*&^$#@`~")
-ANALYZER = {
-    "tokenizer": {"type": "jieba", "mode": "search"},
-    "filter": ["lowercase", {"type": "stop", "stop_words": sorted(STOPWORDS) + PUNCTUATION}],
-}
-CHUNK_FIELDS = [
-    "chunk_id",
-    "doc_id",
-    "ingest_id",
-    "paragraph",
-    "start_offset",
-    "end_offset",
-    "text",
-    "section",
-    "period",
-    "kind",
-    "title",
-    "doc_kind",
-    "date",
-    "years",
-    "bm25_text",
-    "vector",
-    "sparse",
-]
-DOC_FIELDS = [
-    "doc_id",
-    "file",
-    "sha256",
-    "title",
-    "date",
-    "source",
-    "published",
-    "chunks",
-    "kind",
-    "ingest_id",
-    "config",
-    "years",
-]
 
 
 def milvus_uri(settings: Settings) -> str:

@@ -1,13 +1,55 @@
-"""The Milvus collections' schema (see :mod:`qa.index.milvus` for what they hold): created when
-missing, dropped and recreated when they no longer fit (another embedding dimension or layout)."""
+"""The Milvus collections' schema (see :mod:`qa.index.milvus` for what they hold): their fields,
+the BM25 analyzer, and creating them when missing, dropping and recreating them when they no
+longer fit (another embedding dimension or layout)."""
 
 from __future__ import annotations
 
 import logging
 
-from qa.index.milvus import ANALYZER, CHUNK_FIELDS, ID, MAX_YEARS, TEXT
+from qa.index.lexical import STOPWORDS
 
 log = logging.getLogger(__name__)
+
+ID, TEXT = 2048, 65535  # VARCHAR max lengths
+MAX_YEARS = 4096  # Milvus's largest ARRAY capacity
+PUNCTUATION = list("，。、；：？！“”‘’（）《》〈〉【】「」『』—…·～,;:?!\"'()[]{}<>/\\|-_=+*&^$#@`~")
+ANALYZER = {
+    "tokenizer": {"type": "jieba", "mode": "search"},
+    "filter": ["lowercase", {"type": "stop", "stop_words": sorted(STOPWORDS) + PUNCTUATION}],
+}
+CHUNK_FIELDS = [
+    "chunk_id",
+    "doc_id",
+    "ingest_id",
+    "paragraph",
+    "start_offset",
+    "end_offset",
+    "text",
+    "section",
+    "period",
+    "kind",
+    "title",
+    "doc_kind",
+    "date",
+    "years",
+    "bm25_text",
+    "vector",
+    "sparse",
+]
+DOC_FIELDS = [
+    "doc_id",
+    "file",
+    "sha256",
+    "title",
+    "date",
+    "source",
+    "published",
+    "chunks",
+    "kind",
+    "ingest_id",
+    "config",
+    "years",
+]
 
 
 def create_collections(client, collection: str, dim: int) -> None:

@@ -30,7 +30,6 @@ from qa.index.building import (
     read_document,
 )
 from qa.index.milvus import (
-    MAX_YEARS,
     MilvusIndex,
     StoredDocument,
     _lit,
@@ -39,7 +38,7 @@ from qa.index.milvus import (
     connect,
     connect_index,
 )
-from qa.index.milvus_schema import ensure_schema
+from qa.index.milvus_schema import MAX_YEARS, ensure_schema
 from qa.index.store import corpus_years
 from qa.ingest.chunking import Chunk
 from qa.settings import Settings
