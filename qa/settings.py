@@ -140,33 +140,33 @@ class ExtractiveSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     weights: tuple[tuple[str, float], ...] = (
-        ("sentence_score", 7.366),
-        ("sentence_rank", -0.1068),
-        ("coverage", 3.4943),
-        ("period", 2.409),
-        ("kind_number", 3.5067),
-        ("kind_list", 1.1975),
-        ("kind_noun", 2.9211),
-        ("kind_clause", 1.5809),
+        ("sentence_score", 7.8066),
+        ("sentence_rank", -0.0347),
+        ("coverage", 3.5252),
+        ("period", 2.3882),
+        ("kind_number", 3.7406),
+        ("kind_list", 1.2088),
+        ("kind_noun", 2.8726),
+        ("kind_clause", 1.5761),
         ("kind_person", 0.0),
-        ("unit_match", 2.9536),
-        ("first_number", 1.393),
+        ("unit_match", 2.9353),
+        ("first_number", 1.6225),
         ("novelty", 0.0),
         ("restates", 0.0),
         ("near", 0.0),
         ("after_anchor", 0.0),
         ("before_anchor", 0.0),
-        ("near_distinct", 0.555),
-        ("after_distinct", 0.7333),
-        ("length", 1.8252),
-        ("clauses", -1.3059),
-        ("answer_clause", 1.095),
-        ("clause_coverage", 1.4839),
-        ("whole_sentence", 1.3103),
-        ("reference", -7.4783),
-        ("pair", -0.0633),
-        ("head_match", 1.9426),
-        ("dangling", -5.9239),
+        ("near_distinct", 0.7138),
+        ("after_distinct", 0.5377),
+        ("length", 1.8237),
+        ("clauses", -1.2932),
+        ("answer_clause", 1.0206),
+        ("clause_coverage", 1.4812),
+        ("whole_sentence", 1.2042),
+        ("reference", -7.4476),
+        ("pair", -0.0605),
+        ("head_match", 1.9784),
+        ("dangling", -6.0201),
     )
 
 
@@ -184,44 +184,44 @@ class RefusalSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     generative: tuple[tuple[str, float], ...] = (
-        ("bias", -0.7967),
-        ("logprob_mean", 0.6795),
-        ("logprob_min", 0.7857),
+        ("bias", -1.1236),
+        ("logprob_mean", 0.7431),
+        ("logprob_min", 0.8449),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 0.9553),
-        ("cited_coverage", 2.1892),
+        ("coverage", 0.9565),
+        ("cited_coverage", 2.1156),
         ("question_missing", 0.0),
-        ("kind_fit", 0.3796),
-        ("period_conflict", -2.1509),
+        ("kind_fit", 0.8012),
+        ("period_conflict", -2.0471),
         ("cited_rank", 0.0),
         ("reader_score", 0.0),
-        ("doubt", -3.5127),
-        ("withheld_doubt", -0.533),
-        ("period_broader", -1.3214),
-        ("head_missing", -0.5926),
+        ("doubt", -3.3744),
+        ("withheld_doubt", -0.3558),
+        ("period_broader", -1.3678),
+        ("head_missing", -0.5838),
         ("restated", 0.0),
     )
     extractive: tuple[tuple[str, float], ...] = (
-        ("bias", -4.3594),
+        ("bias", -4.7139),
         ("logprob_mean", 0.0),
         ("logprob_min", 0.0),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 1.8114),
-        ("cited_coverage", 2.8118),
+        ("coverage", 1.8641),
+        ("cited_coverage", 2.815),
         ("question_missing", 0.0),
-        ("kind_fit", 1.2545),
-        ("period_conflict", -3.6284),
-        ("cited_rank", -0.4265),
-        ("reader_score", 1.6236),
+        ("kind_fit", 1.6088),
+        ("period_conflict", -3.5886),
+        ("cited_rank", -0.2657),
+        ("reader_score", 1.5668),
         ("doubt", 0.0),
         ("withheld_doubt", 0.0),
-        ("period_broader", -1.8652),
-        ("head_missing", -0.4083),
+        ("period_broader", -1.8822),
+        ("head_missing", -0.5155),
         ("restated", 0.0),
     )
-    generative_threshold: float = 0.25
+    generative_threshold: float = 0.3
     # The last refit put this at 0.1 (0.05 F1 more on the tuning splits), but at 0.1 the
     # extractive reader answered the reliability suite's prompt injection and markup-only
     # questions with a name and a heading; the earlier fit, 0.3, refuses them. Calibration
@@ -229,9 +229,9 @@ class RefusalSettings:
     extractive_threshold: float = 0.3
     # In generative mode, an extractive draft at least this confident is answered without the
     # generator (above 1: never); calibrate's lowest_safe_threshold, with a one-standard-error
-    # margin (the first cut without one, 0.68, skipped 62% of the test split's questions and
-    # left those answers 0.09 F1 worse than on the tuning split).
-    skip_generator: float = 0.86
+    # margin and the least confident skipped answers tested on their own (a cut at 0.68 without
+    # them skipped 62% of the test split's questions, 0.09 F1 worse than on the tuning split).
+    skip_generator: float = 0.88
 
     def weights(self, reader: str) -> tuple[tuple[str, float], ...]:
         return self.generative if reader == "generative" else self.extractive

@@ -3,7 +3,9 @@
 ``asks("今年新建多少公里农村公路？")`` → ``Asks(kind="number", unit="公里", parts=False)``.
 The kinds follow the interrogatives of Mandarin: 多少/几 (a quantity), 哪些/分别 (several
 items), 谁 (a person), 为什么 (a reason), 怎么/如何 (a way), 吗/能不能 (yes or no), and
-everything else (a name or a phrase).
+everything else (a name or a phrase). In a question of several clauses, the last clause that
+asks something sets the kind; the clauses before it set the scene ("过了多久还没发货，可以怎么
+办？" asks how, "几个邻居都说…，真是这样吗？" asks yes or no).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from dataclasses import dataclass
 
 from qa.text import MEASURE_WORDS, UNITS
 
+# 几 after 这/那/前/近 is a span of time (这几年, 近几天), not a count (收到后几日内 still counts)
+SPAN_OF_TIME = r"(?<![这那前近])"
 NUMBER_Q = re.compile(
-    r"多少|几[个年天次项名所家条座户倍岁月日十百千万亿成]?|多大|多高|多长|多久|多远|多重|"
+    rf"多少|{SPAN_OF_TIME}几[个年天次项名所家条座户倍岁月日十百千万亿成]?|多大|多高|多长|多久|多远|多重|"
     r"百分之|比例|比重|占比|增速|增幅|年均|到多少|什么水平"
 )
 NAMED_FIGURE_Q = re.compile(r"(?:增长|目标|指标)[?？。!！]*$")  # no question word; ends naming a figure
@@ -24,13 +28,13 @@ WHY_Q = re.compile(r"为什么|为何|什么原因|原因是|为了什么|目的
 HOW_Q = re.compile(r"怎么|怎样|如何|什么办法|什么措施|哪些措施|做了什么|干了什么|咋")
 YESNO_Q = re.compile(r"吗[?？。!！]*$|能不能|可不可以|是不是|有没有|算不算|要不要|会不会|行不行|合不合法|是否")
 SEVERAL_Q = re.compile(r"分别|各(?:是|为|有|自|占)?(?:多少|几)|和.{1,12}(?:都|各)|哪[两三四五六七八九十]")
+CLAUSE_BREAK = re.compile(r"[，,；;]")
 ASKING_WORD = re.compile(r"^(?:哪|什么|啥)")
 NAMING_AFTER = re.compile(r"^(?:叫什么|叫啥|是什么|是哪|是啥)")
 WHEN_Q = re.compile(r"哪一?年|什么时候|何时|几月|哪天|什么时间|多会儿")
 RATE_Q = re.compile(r"率|占比|比例|比重|百分之几|百分比|几成|占.{1,8}?多少")
-# 几 after 这/那/前/近/后 is a span of time (这几年), not a count
 UNIT_Q = re.compile(
-    rf"(?:多少|(?<![这那前近后])几)({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))}|[{MEASURE_WORDS}])"
+    rf"(?:多少|{SPAN_OF_TIME}几)({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))}|[{MEASURE_WORDS}])"
 )
 
 
@@ -44,24 +48,30 @@ class Asks:
     when: bool = False  # asks for a time (哪一年, 什么时候, 何时)
 
 
+def kind_of(question: str) -> str:
+    """The kind one clause asks for, from its question words ("text" when it has none)."""
+    if WHY_Q.search(question):
+        return "why"
+    if HOW_Q.search(question) and not NUMBER_Q.search(question):
+        return "how"
+    if NUMBER_Q.search(question) or NAMED_FIGURE_Q.search(question):
+        return "number"
+    if LIST_Q.search(question):
+        return "list"
+    if PERSON_Q.search(question):
+        return "person"
+    if YESNO_Q.search(question):
+        return "yesno"
+    return "text"
+
+
 def asks(question: str) -> Asks:
     """What ``question`` asks for (see the module docstring)."""
     unit = UNIT_Q.search(question)
     parts = bool(SEVERAL_Q.search(question))
-    if WHY_Q.search(question):
-        kind = "why"
-    elif HOW_Q.search(question) and not NUMBER_Q.search(question):
-        kind = "how"
-    elif NUMBER_Q.search(question) or NAMED_FIGURE_Q.search(question):
-        kind = "number"
-    elif LIST_Q.search(question):
-        kind = "list"
-    elif PERSON_Q.search(question):
-        kind = "person"
-    elif YESNO_Q.search(question):
-        kind = "yesno"
-    else:
-        kind = "text"
+    clauses = [c for c in CLAUSE_BREAK.split(question) if c.strip()]
+    kinds = [kind for kind in map(kind_of, clauses) if kind != "text"]
+    kind = kinds[-1] if kinds else "text"
     return Asks(
         kind,
         unit[1] if unit else None,

@@ -47,3 +47,23 @@ def test_a_question_that_only_names_a_figure_or_a_share_asks_for_a_number():
     assert asks("全县城镇新增就业指标？").kind == "number"
     assert asks("农家书屋占全县书屋多少？").rate and asks("农家书屋占全县书屋多少？").kind == "number"
     assert asks("如何实现增长？").kind == "how" and asks("主要目标是什么？").kind == "text"
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("几个邻居都说楼道里的灯不归物业管，真是这样吗？", "yesno"),  # 几个 sets the scene
+        ("网购的东西过了多少天还没发货，消费者可以怎么办？", "how"),
+        ("这几年乡村公路是怎么修的？", "how"),  # 这几年 is a span of time, not a count
+        ("新修的公园叫什么，占地多少亩？", "number"),
+        ("道路修了多少公里，哪条最长？", "number"),  # a last clause that asks nothing known
+    ],
+)
+def test_the_last_clause_that_asks_sets_the_kind(question, kind):
+    assert asks(question).kind == kind
+
+
+def test_a_count_after_a_time_word_is_still_a_count():
+    counted = asks("收到商品后几日内可以退货？")
+    assert counted.kind == "number" and counted.unit == "日"
+    assert asks("近几年粮食产量怎么提高的？").kind == "how"

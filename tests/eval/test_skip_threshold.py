@@ -1,4 +1,7 @@
-"""The generator-skip threshold (eval/calibrate.py): margins and the every-higher rule."""
+"""The generator-skip threshold (eval/calibrate.py): margins, the least confident band and the
+every-higher rule."""
+
+import numpy as np
 
 from eval.calibrate import SKIP_MIN_F1, lowest_safe_threshold
 
@@ -32,3 +35,14 @@ def test_a_mean_just_at_the_floor_fails_by_the_margin():
 
 def test_too_few_questions_never_set_a_threshold():
     assert lowest_safe_threshold(_rows([0.99] * 5, [1.0] * 5, [0.0] * 5)) == 1.01
+
+
+def test_a_weak_band_under_many_sure_answers_is_not_skipped():
+    # the mean of everything down to 0.7 passes (160 perfect answers outweigh the band), but
+    # the band's own answers are poor: the cut stays just above it
+    sure = _rows([0.9 + i / 2000 for i in range(160)], [1.0] * 160, [0.9] * 160)
+    band = _rows([0.7 + i / 200 for i in range(20)], [0.5] * 20, [0.5] * 20)
+    everything = sure + band
+    mine = np.array([m for _, m, _ in everything])
+    assert mine.mean() - mine.std(ddof=1) / np.sqrt(len(mine)) > SKIP_MIN_F1
+    assert lowest_safe_threshold(everything) == 0.8
