@@ -184,22 +184,22 @@ class RefusalSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     generative: tuple[tuple[str, float], ...] = (
-        ("bias", -1.1236),
-        ("logprob_mean", 0.7431),
-        ("logprob_min", 0.8449),
+        ("bias", -1.1186),
+        ("logprob_mean", 0.5722),
+        ("logprob_min", 0.9143),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 0.9565),
-        ("cited_coverage", 2.1156),
+        ("coverage", 0.9524),
+        ("cited_coverage", 2.1349),
         ("question_missing", 0.0),
-        ("kind_fit", 0.8012),
-        ("period_conflict", -2.0471),
+        ("kind_fit", 0.8006),
+        ("period_conflict", -2.0464),
         ("cited_rank", 0.0),
         ("reader_score", 0.0),
-        ("doubt", -3.3744),
-        ("withheld_doubt", -0.3558),
-        ("period_broader", -1.3678),
-        ("head_missing", -0.5838),
+        ("doubt", -3.382),
+        ("withheld_doubt", -0.3188),
+        ("period_broader", -1.3782),
+        ("head_missing", -0.5753),
         ("restated", 0.0),
     )
     extractive: tuple[tuple[str, float], ...] = (

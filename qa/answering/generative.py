@@ -23,9 +23,13 @@ from qa.answering.types import Draft
 from qa.settings import GenerationSettings
 
 STOP = ("\n\n", "问题：", "资料：")  # the generator starting a new turn of its own
-# Answers that only say yes or no (是/能/可以/不得...): they need the evidence's own words.
+# Answers that only say yes or no (是/能/可以/不得..., or a bare 不/否/没): they need the
+# evidence's own words.
 POLAR_WORDS = frozenset(
     [
+        "不",
+        "否",
+        "没",
         "是",
         "不是",
         "能",

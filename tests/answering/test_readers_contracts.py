@@ -122,6 +122,14 @@ def test_a_bare_yes_is_replaced_by_the_rule_that_settles_it():
     assert "cite" in draft.timings and draft.timings["cite"] >= 0
 
 
+@pytest.mark.parametrize("said", ["不", "否", "不得", "可以"])
+def test_a_bare_negation_or_permission_asks_for_the_rule(said):
+    evidence = _evidence(RULE, period=None)
+    generator = Scripted(said, "书屋管理单位不得向读者收取借阅费用")
+    draft = GenerativeReader(generator).run("书屋能收借阅费吗？", evidence)
+    assert len(generator.calls) == 2 and draft.text == "书屋管理单位不得向读者收取借阅费用"
+
+
 def test_the_second_turn_is_timed_in_milliseconds(monkeypatch):
     clock = iter(range(1000, 2000))
     monkeypatch.setattr(time, "perf_counter", lambda: next(clock) / 4)  # a quarter second a reading
