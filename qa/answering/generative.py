@@ -158,12 +158,14 @@ def ground(
 ) -> Draft:
     """The draft for a generated answer: its parts aligned to evidence spans, numbers completed,
     and parts that only repeat ``question`` dropped when others say something (when all do, the
-    refusal policy refuses). A bare yes or no (see :func:`bare`) becomes the clause it stands in."""
+    refusal policy refuses). A bare yes or no (see :func:`bare`) becomes the clause it stands in,
+    and so does every part of an answer to a yes-or-no question: a statement settles it, and a
+    copied fragment ("第四十三条", "医疗费用") states nothing."""
     if not text or prompts.NOT_FOUND in text:
         return Draft("generative", text=text, not_found=True, logprobs=logprobs, timings=timings or {})
     spans, missing = align(text, evidence)
     spans = [complete_span(span, evidence) for span in spans]
-    if bare(question, text):
+    if bare(question, text) or asks(question).kind == "yesno":
         spans = [clause_span(span, evidence) for span in spans]
     informative = [span for span in spans if not only_restates(span.text, question)]
     spans = informative or spans

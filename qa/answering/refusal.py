@@ -4,15 +4,16 @@
 question the retrieved text covers at all, whether the generator said "not there" (or how
 much it leaned that way before answering; weighed apart when "not there" was withheld from
 it), how sure it was of its tokens, whether its words align with the evidence, whether the
-answer is of the kind asked (a number for 多少, a name for 谁) and about the period asked, and
-whether it only restates the question.
+answer is of the kind asked (a number for 多少, a name for 谁) and about the whole period
+asked, and whether it only restates the question.
 :class:`RefusalPolicy` turns them into a probability that the answer is there to give, with
 logistic weights fitted on the tuning split (``python -m eval calibrate``; the weights live in
 :class:`qa.settings.RefusalSettings`), and refuses below the threshold fitted with them.
 
 Certain cases need no weights: nothing retrieved, nothing grounded, an answer that only
-repeats the question (it adds no information), or a figure of another kind than the one the
-question names (a rate for 多少元).
+repeats the question (it adds no information), a figure of another kind than the one the
+question names (a rate for 多少元), or an answer cited from a sentence about other years than
+the ones the question names.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ FEATURE_SIGNS = {
     "cited_coverage": 1,
     "question_missing": -1,
     "kind_fit": 1,
-    "period_conflict": -1,
     "cited_rank": -1,
     "reader_score": 1,
     "doubt": -1,
@@ -93,9 +93,11 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
 
 
 def period_conflict(question: str, evidence: Evidence) -> bool:
-    """The question names years the cited sentence's period does not include."""
+    """The question names years that the cited sentence's period does not include and that the
+    sentence does not name either (a 2022 plan does not answer "2023年…"; a sentence of that plan
+    which recalls "2021年…" may answer "2021年…")."""
     asked, about = years_named(question), years_named(evidence.period)
-    return bool(asked and about and not asked & about)
+    return bool(asked and about and not asked & about and not asked & years_named(evidence.text))
 
 
 def period_broader(question: str, evidence: Evidence) -> bool:
@@ -134,7 +136,6 @@ def signals(question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence]
         "cited_coverage": max((e.coverage for e in cited), default=0.0),
         "question_missing": question_missing(question, hits),
         "kind_fit": kind_fit(asks, answer, len(draft.spans)) if draft.spans else 0.0,
-        "period_conflict": float(any(period_conflict(question, e) for e in cited)),
         "cited_rank": min((span.sentence for span in draft.spans), default=len(evidence)),
         "reader_score": draft.score,
         "doubt": 0.0 if draft.withheld else doubt(draft.doubt),
@@ -188,6 +189,9 @@ def certain_refusal(question: str, evidence: list[Evidence], draft: Draft) -> st
     mismatch = other_dimension(asks(question), "".join(span.text for span in draft.spans))
     if mismatch:
         return mismatch
+    about = [evidence[s.sentence].period for s in draft.spans if period_conflict(question, evidence[s.sentence])]
+    if about:
+        return f"the answer is cited from a sentence about {about[0]}, not the year asked"
     invented = ungrounded_numbers(draft.text, " ".join(e.text for e in evidence), question)
     if draft.reader == "generative" and invented:
         return f"numbers not in the evidence: {invented}"

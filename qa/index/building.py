@@ -50,9 +50,16 @@ class SyncReport:
         return bool(self.embedded or self.removed)
 
 
+def is_folder_readme(path: Path) -> bool:
+    """A README (README.md, readme.txt...): by convention it describes the folder it sits in
+    (where its files come from, their layout), so it is not one of the folder's documents."""
+    return path.stem.lower() == "readme"
+
+
 def corpus_files(corpus_dir: Path) -> dict[str, Path]:
     """Supported files under the corpus folder and its subfolders, by relative POSIX path
-    (hidden files and folders are skipped)."""
+    (hidden files and folders, and each folder's README, see :func:`is_folder_readme`, are
+    skipped)."""
     if not corpus_dir.is_dir():
         return {}
     found = {}
@@ -61,6 +68,7 @@ def corpus_files(corpus_dir: Path) -> dict[str, Path]:
         if (
             path.is_file()
             and path.suffix.lower() in EXTRACTORS
+            and not is_folder_readme(path)
             and not any(part.startswith(".") for part in relative.parts)
         ):
             found[relative.as_posix()] = path
@@ -270,10 +278,13 @@ def index_changed(settings: Settings, index) -> bool:
 
 
 def safe_file_name(name: str) -> str:
-    """A corpus file name with no path parts or odd characters (keeps the extension)."""
+    """A corpus file name with no path parts or odd characters (keeps the extension); a README
+    chosen on its own is a document, so it is stored under a name the corpus scan keeps."""
     base = Path(name.replace("\\", "/")).name
     stem, suffix = os.path.splitext(base)
     stem = safe_name(stem)
+    if is_folder_readme(Path(base)):
+        stem += "-文档"
     return f"{stem}{suffix.lower()}"
 
 

@@ -130,6 +130,17 @@ def test_a_bare_negation_or_permission_asks_for_the_rule(said):
     assert len(generator.calls) == 2 and draft.text == "书屋管理单位不得向读者收取借阅费用"
 
 
+def test_a_fragment_copied_for_a_yes_or_no_question_becomes_its_clause():
+    article = "第十二条　社区食堂可以向老年人提供助餐服务，费用由街道补贴一半。"
+    evidence = _evidence(article, period=None)
+    fragment = ground("第十二条", [-0.5], evidence, "小区食堂能给老人送饭吗？")
+    assert [s.text for s in fragment.spans] == ["社区食堂可以向老年人提供助餐服务"]
+    partial = ground("补贴一半", [-0.5], evidence, "吃饭的钱街道会管吗？")
+    assert [s.text for s in partial.spans] == ["费用由街道补贴一半"]
+    # the same fragment answers a question of another kind as it is
+    assert [s.text for s in ground("补贴一半", [-0.5], evidence, "街道补贴多少？").spans] == ["补贴一半"]
+
+
 def test_the_second_turn_is_timed_in_milliseconds(monkeypatch):
     clock = iter(range(1000, 2000))
     monkeypatch.setattr(time, "perf_counter", lambda: next(clock) / 4)  # a quarter second a reading

@@ -163,3 +163,23 @@ def test_empty_corpus_gives_a_usable_empty_index(settings):
     loaded = IndexStore(settings.index_dir).load()
     assert loaded.chunks == [] and staleness(loaded.manifest, settings) == []
     assert Retriever(index, HashingEncoder(), settings.retrieval).retrieve("今年目标").hits == []
+
+
+def test_a_folders_readme_is_not_a_document_but_a_chosen_one_is(settings, tmp_path):
+    encoder = HashingEncoder()
+    folder = tmp_path / "规章"
+    folder.mkdir()
+    (folder / "README.md").write_text("# 本文件夹说明\n\n这里的文件摘自某网站，每个文件一部规章。\n", encoding="utf-8")
+    (folder / "某市停车管理办法.txt").write_text("第一条　为规范停车秩序，制定本办法。\n", encoding="utf-8")
+    index, _ = add_documents(settings, encoder, [folder], progress=False)
+    assert not (settings.corpus_dir / "规章" / "README.md").exists()
+    files = {d.file for d in index.documents.values()}
+    assert files == {"qiqihar-2022-government-work-report.txt", "规章/某市停车管理办法.txt"}
+    # the same README dropped into the corpus folder by hand is skipped too
+    shutil.copy(folder / "README.md", settings.corpus_dir / "readme.MD")
+    index, report = sync_index(settings, encoder, progress=False)
+    assert len(index.documents) == 2 and not report.embedded
+    # chosen on its own, a README is a document, stored under a name the scan keeps
+    index, report = add_documents(settings, encoder, [folder / "README.md"], progress=False)
+    assert safe_file_name("README.md") == "README-文档.md" and len(report.embedded) == 1
+    assert "README-文档.md" in {d.file for d in index.documents.values()}
