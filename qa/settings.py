@@ -184,43 +184,46 @@ class RefusalSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     generative: tuple[tuple[str, float], ...] = (
-        ("bias", -1.1211),
-        ("logprob_mean", 0.5723),
-        ("logprob_min", 0.9146),
+        ("bias", -1.0981),
+        ("logprob_mean", 0.5798),
+        ("logprob_min", 0.9002),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 0.9785),
-        ("cited_coverage", 2.1175),
+        ("coverage", 0.9621),
+        ("cited_coverage", 2.097),
         ("question_missing", 0.0),
-        ("kind_fit", 0.7989),
+        ("kind_fit", 0.8045),
         ("cited_rank", 0.0),
         ("reader_score", 0.0),
-        ("doubt", -3.3786),
-        ("withheld_doubt", -0.3174),
-        ("period_broader", -1.3792),
-        ("head_missing", -0.576),
+        ("doubt", -3.3641),
+        ("withheld_doubt", -0.3232),
+        ("period_broader", -1.3789),
+        ("head_missing", -0.5661),
+        ("name_missing", -0.1624),
         ("restated", 0.0),
     )
     extractive: tuple[tuple[str, float], ...] = (
-        ("bias", -4.7087),
+        ("bias", -4.6955),
         ("logprob_mean", 0.0),
         ("logprob_min", 0.0),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 1.893),
-        ("cited_coverage", 2.8048),
+        ("coverage", 1.8882),
+        ("cited_coverage", 2.7968),
         ("question_missing", 0.0),
-        ("kind_fit", 1.6103),
-        ("cited_rank", -0.286),
-        ("reader_score", 1.5422),
+        ("kind_fit", 1.6112),
+        ("cited_rank", -0.2856),
+        ("reader_score", 1.5367),
         ("doubt", 0.0),
         ("withheld_doubt", 0.0),
-        ("period_broader", -1.8787),
-        ("head_missing", -0.5175),
+        ("period_broader", -1.8771),
+        ("head_missing", -0.5123),
+        ("name_missing", -0.0535),
         ("restated", 0.0),
     )
-    generative_threshold: float = 0.3
-    # The last refit put this at 0.1 (0.05 F1 more on the tuning splits), but at 0.1 the
+    generative_threshold: float = 0.25
+    # Refits have put this at 0.1 to 0.25 (the latest, 2026-12-04: 0.25); a refit once gave
+    # 0.1 (0.05 F1 more on the tuning splits), but at 0.1 the
     # extractive reader answered the reliability suite's prompt injection and markup-only
     # questions with a name and a heading; the earlier fit, 0.3, refuses them. Calibration
     # has no adversarial questions yet, so the safer fit stands.

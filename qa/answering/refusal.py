@@ -5,7 +5,8 @@ question the retrieved text covers at all, whether the generator said "not there
 much it leaned that way before answering; weighed apart when "not there" was withheld from
 it), how sure it was of its tokens, whether its words align with the evidence, whether the
 answer is of the kind asked (a number for 多少, a name for 谁) and about the whole period
-asked, and whether it only restates the question.
+asked, whether the cited text holds the proper names the question names, and whether it only
+restates the question.
 :class:`RefusalPolicy` turns them into a probability that the answer is there to give, with
 logistic weights fitted on the tuning split (``python -m eval calibrate``; the weights live in
 :class:`qa.settings.RefusalSettings`), and refuses below the threshold fitted with them.
@@ -50,6 +51,7 @@ FEATURE_SIGNS = {
     "withheld_doubt": -1,
     "period_broader": -1,
     "head_missing": -1,
+    "name_missing": -1,
     "restated": -1,
 }
 FEATURES = tuple(FEATURE_SIGNS)
@@ -115,6 +117,22 @@ def head_missing(asks: Asks, cited: list[Evidence]) -> float:
     return float(not any(asks.head in squeeze_spaces(" ".join(e.section) + e.text) for e in cited))
 
 
+PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz"})  # jieba: place, person, organization, other name
+
+
+def name_missing(question: str, cited: list[Evidence]) -> float:
+    """1 when the question names a place, person, organization or other proper name (青禾县,
+    星河数控) that no cited sentence, its section or its document's title holds: the answer is
+    then likely about someone or somewhere else."""
+    if not cited:
+        return 0.0
+    import jieba.posseg
+
+    names = {w for w, flag in jieba.posseg.cut(question) if flag in PROPER_NAME_TAGS and len(w) >= 2}
+    haystack = squeeze_spaces(" ".join(f"{e.title} {' '.join(e.section)} {e.text}" for e in cited))
+    return float(any(name not in haystack for name in names))
+
+
 def restated(answer: str, question: str) -> float:
     """Share of the answer's characters (punctuation and spaces aside) that the question holds."""
     core = [ch for ch in answer if ch.isalnum()]
@@ -142,6 +160,7 @@ def signals(question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence]
         "withheld_doubt": doubt(draft.doubt) if draft.withheld else 0.0,
         "period_broader": float(any(period_broader(question, e) for e in cited)),
         "head_missing": head_missing(asks, cited),
+        "name_missing": name_missing(question, cited),
         "restated": restated(answer, question),
     }
 

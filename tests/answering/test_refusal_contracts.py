@@ -14,6 +14,7 @@ from qa.answering.refusal import (
     certain_refusal,
     kind_fit,
     logistic,
+    name_missing,
     period_conflict,
     question_missing,
     signals,
@@ -94,6 +95,14 @@ def test_period_conflict_needs_years_on_both_sides_that_do_not_meet():
     # a sentence of a later plan that recalls the year asked may answer it
     recalls = Evidence(0, "qinghe", 0, 14, "2035年已建成书屋12座。", "青禾县报告", (), "2037—2041年", 1.0, 0.5)
     assert not period_conflict("2035年建了几座？", recalls)
+
+
+def test_name_missing_when_the_cited_text_lacks_a_place_the_question_names():
+    cited = [Evidence(0, "qinghe", 0, 12, "新建乡村书屋18座。", "青禾县报告", ("二、民生",), None, 1.0, 0.5)]
+    assert name_missing("杭州市新建了多少座书屋？", cited) == 1.0
+    assert name_missing("青禾县新建了多少座书屋？", cited) == 0.0  # the title holds it
+    assert name_missing("新建了多少座书屋？", cited) == 0.0
+    assert name_missing("杭州市新建了多少座书屋？", []) == 0.0
 
 
 def test_question_missing_is_the_share_of_question_characters_nowhere_in_the_passages():
