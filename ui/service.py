@@ -22,7 +22,7 @@ from pathlib import Path
 
 from qa.answering.types import Answer
 from qa.index.base import Filters
-from qa.index.building import safe_file_name
+from qa.ingest.corpus_folder import safe_file_name
 from qa.ingest.decode import MAX_FILE_BYTES, IngestError
 from qa.pipeline import Pipeline
 from qa.search.normalize import QuestionError

@@ -46,6 +46,10 @@ class Asks:
     rate: bool = False  # asks for a rate or share (覆盖率, 占比, 百分之几): the answer is a percentage
     head: str = ""  # the thing asked for, when a question word names it (哪个区 → 区, 什么项目 → 项目)
     when: bool = False  # asks for a time (哪一年, 什么时候, 何时)
+    names: frozenset[str] = frozenset()  # proper names it names (places, people, organizations)
+
+
+PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz"})  # jieba: place, person, organization, other name
 
 
 def kind_of(question: str) -> str:
@@ -72,22 +76,24 @@ def asks(question: str) -> Asks:
     clauses = [c for c in CLAUSE_BREAK.split(question) if c.strip()]
     kinds = [kind for kind in map(kind_of, clauses) if kind != "text"]
     kind = kinds[-1] if kinds else "text"
+    import jieba.posseg
+
+    words = [(p.word, p.flag) for p in jieba.posseg.cut(question)]
     return Asks(
         kind,
         unit[1] if unit else None,
         parts,
         kind == "number" and bool(RATE_Q.search(question)),
-        head_noun(question),
+        head_noun(words),
         bool(WHEN_Q.search(question)),
+        frozenset(w for w, flag in words if flag in PROPER_NAME_TAGS and len(w) >= 2),
     )
 
 
-def head_noun(question: str) -> str:
-    """The noun a question word attaches to: the first noun after 哪/什么 (哪个区 → 区), or the
-    last noun before 叫什么/是什么 (项目叫什么 → 项目); "" when there is none."""
-    import jieba.posseg
-
-    words = [(p.word, p.flag) for p in jieba.posseg.cut(question)]
+def head_noun(words: list[tuple[str, str]]) -> str:
+    """The noun a question word attaches to, from the question's (word, part of speech) pairs:
+    the first noun after 哪/什么 (哪个区 → 区), or the last noun before 叫什么/是什么 (项目叫什么
+    → 项目); "" when there is none."""
     for i, (word, _) in enumerate(words):
         if ASKING_WORD.match(word):
             for later, flag in words[i + 1 : i + 4]:

@@ -117,20 +117,14 @@ def head_missing(asks: Asks, cited: list[Evidence]) -> float:
     return float(not any(asks.head in squeeze_spaces(" ".join(e.section) + e.text) for e in cited))
 
 
-PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz"})  # jieba: place, person, organization, other name
-
-
-def name_missing(question: str, cited: list[Evidence]) -> float:
-    """1 when the question names a place, person, organization or other proper name (青禾县,
-    星河数控) that no cited sentence, its section or its document's title holds: the answer is
-    then likely about someone or somewhere else."""
-    if not cited:
+def name_missing(asks: Asks, cited: list[Evidence]) -> float:
+    """1 when the question names a place, person, organization or other proper name
+    (``asks.names``: 青禾县, 星河数控) that no cited sentence, its section or its document's title
+    holds: the answer is then likely about someone or somewhere else."""
+    if not cited or not asks.names:
         return 0.0
-    import jieba.posseg
-
-    names = {w for w, flag in jieba.posseg.cut(question) if flag in PROPER_NAME_TAGS and len(w) >= 2}
     haystack = squeeze_spaces(" ".join(f"{e.title} {' '.join(e.section)} {e.text}" for e in cited))
-    return float(any(name not in haystack for name in names))
+    return float(any(name not in haystack for name in asks.names))
 
 
 def restated(answer: str, question: str) -> float:
@@ -160,7 +154,7 @@ def signals(question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence]
         "withheld_doubt": doubt(draft.doubt) if draft.withheld else 0.0,
         "period_broader": float(any(period_broader(question, e) for e in cited)),
         "head_missing": head_missing(asks, cited),
-        "name_missing": name_missing(question, cited),
+        "name_missing": name_missing(asks, cited),
         "restated": restated(answer, question),
     }
 

@@ -20,15 +20,7 @@ import numpy as np
 from embeddings.encoder import Encoder
 from qa.files import exclusive_lock, file_sha256
 from qa.index.base import DocumentRecord, MissingIndexError, StaleIndexError
-from qa.index.building import (
-    SyncReport,
-    chunking_config,
-    corpus_changes,
-    corpus_files,
-    document_ids,
-    index_config,
-    read_document,
-)
+from qa.index.building import SyncReport, chunking_config, corpus_changes, index_config, read_document
 from qa.index.milvus import (
     MilvusIndex,
     StoredDocument,
@@ -41,6 +33,7 @@ from qa.index.milvus import (
 from qa.index.milvus_schema import MAX_YEARS, ensure_schema
 from qa.index.store import corpus_years
 from qa.ingest.chunking import Chunk
+from qa.ingest.corpus_folder import corpus_files, document_ids
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,10 @@ import shutil
 import numpy as np
 import pytest
 
-from qa.index.building import add_documents, open_index, safe_file_name, staleness, sync_index
+from qa.index.building import add_documents, open_index, staleness, sync_index
 from qa.index.store import CorruptIndexError, IndexStore, MissingIndexError, StaleIndexError
 from qa.ingest.chunking import INGEST_VERSION
+from qa.ingest.corpus_folder import safe_file_name
 from qa.settings import ChunkingSettings
 from tests.conftest import HashingEncoder
 
