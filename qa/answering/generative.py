@@ -160,7 +160,7 @@ def ground(
     and parts that only repeat ``question`` dropped when others say something (when all do, the
     refusal policy refuses). A bare yes or no (see :func:`bare`) becomes the clause it stands in,
     and so does every part of an answer to a yes-or-no question: a statement settles it, and a
-    copied fragment ("第四十三条", "医疗费用") states nothing."""
+    copied fragment (an article number, "补贴一半") states nothing."""
     if not text or prompts.NOT_FOUND in text:
         return Draft("generative", text=text, not_found=True, logprobs=logprobs, timings=timings or {})
     spans, missing = align(text, evidence)
