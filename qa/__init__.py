@@ -42,12 +42,14 @@ def answer(question: str, passages: list, mode: str = "extractive", reference_da
 
     ``passages``: strings or dicts with "text" (and optional "doc", "title", "section",
     "period"), best first. ``reference_date`` (a ``datetime.date``) resolves 今年/去年.
-    Offsets in the result refer to each passage's own text.
+    Offsets in the result refer to each passage's own text. Raises
+    ``qa.search.normalize.QuestionError`` for unusable input: empty, over-long, or only a name
+    or a time with nothing asked about it ("青禾县", "明年").
     """
     from qa.ingest.chunking import Chunk
     from qa.pipeline import MODES, default_pipeline
     from qa.search.hits import Hit
-    from qa.search.normalize import clean_question, normalize_query
+    from qa.search.normalize import clean_question, normalize_query, require_question
     from qa.text import years_named
 
     if mode not in MODES:
@@ -71,6 +73,7 @@ def answer(question: str, passages: list, mode: str = "extractive", reference_da
         )
         hits.append(Hit(chunk, 1.0 / (n + 1)))
     question = clean_question(question)
+    require_question(question)
     rewritten = normalize_query(question, reference_date).rewritten
     pipeline = default_pipeline()
     reader = pipeline.generative_reader if mode == "generative" else None

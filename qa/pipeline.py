@@ -22,7 +22,7 @@ from qa.index.building import SyncReport, add_documents, index_changed, open_ind
 from qa.index.store import CorpusIndex
 from qa.search.followup import FollowupRewriter
 from qa.search.hits import RetrievalResult
-from qa.search.normalize import clean_question
+from qa.search.normalize import clean_question, require_question
 from qa.search.retrieval import Retriever
 from qa.settings import Settings, set_offline_environment
 
@@ -113,7 +113,8 @@ class Pipeline:
         filters: Filters | None = None,
         on_draft=None,
     ) -> Answer:
-        """Answer a question (follow-ups resolved with ``history``); QuestionError for unusable input.
+        """Answer a question (follow-ups resolved with ``history``); QuestionError for unusable input
+        (empty, over-long, or only a name or a time with nothing asked about it).
 
         ``mode`` is "generative" (default from settings) or "extractive"; without a working
         generator, generative falls back to extractive (see ``Answer.note``). ``on_token``
@@ -128,6 +129,7 @@ class Pipeline:
         question = clean_question(question)
         generator = self.generator if mode == "generative" else None
         rewrite = FollowupRewriter(generator).run(question, history)
+        require_question(rewrite.question)
         timings = {"rewrite": (time.perf_counter() - started) * 1000}
         result = self.retrieve(rewrite.question, k=k or self.settings.answering.k, filters=filters)
         timings.update(result.timings)

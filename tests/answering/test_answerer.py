@@ -14,6 +14,7 @@ from qa.answering.generative import GenerativeReader
 from qa.answering.generator import Token
 from qa.ingest.chunking import Chunk
 from qa.search.hits import Hit
+from qa.search.normalize import QuestionError
 from qa.settings import Settings
 
 PLAN = "全县粮食总产量稳定在 120万吨以上,新建改建农村公路 85 公里,新增托育位置 1200个以上。"
@@ -160,6 +161,8 @@ def test_public_answer_function_on_plain_passages():
     assert result.rewritten.startswith("2023年") and not result.refused and "85" in result.answer
     with pytest.raises(ValueError):
         answer("问题", [PLAN], mode="poetry")
+    with pytest.raises(QuestionError, match="请把问题说完整"):
+        answer("青禾县2023年", [PLAN])  # names a place and a year, asks nothing about them
 
 
 def test_the_answer_keeps_its_sources_timings_and_confidence():
