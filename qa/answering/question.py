@@ -50,6 +50,11 @@ class Asks:
 
 
 PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz"})  # jieba: place, person, organization, other name
+# words that name something without asking about it: proper names (and jieba's finer name
+# tags), time words, numerals, punctuation, modal particles, and the demonstratives a
+# follow-up opens with
+NAMING_TAGS = PROPER_NAME_TAGS | {"nrt", "nrfg", "t", "m", "x", "y"}
+DEMONSTRATIVES = frozenset({"那", "这", "那么", "那个", "这个"})
 
 
 def kind_of(question: str) -> str:
@@ -67,6 +72,18 @@ def kind_of(question: str) -> str:
     if YESNO_Q.search(question):
         return "yesno"
     return "text"
+
+
+def names_only(question: str) -> bool:
+    """Whether ``question`` only names a place, person, organization, time or number and asks
+    nothing about it ("青禾县", "明年", "2041年？"): no question word of any kind, and every
+    word a name, a time, a number or a demonstrative."""
+    import jieba.posseg
+
+    if kind_of(question) != "text":
+        return False
+    words = [(w.word, w.flag) for w in jieba.posseg.cut(question) if w.word.strip()]
+    return bool(words) and all(flag in NAMING_TAGS or word in DEMONSTRATIVES for word, flag in words)
 
 
 def asks(question: str) -> Asks:

@@ -27,34 +27,17 @@ CHIT_CHAT = re.compile(
 )
 
 
-# jieba's tags of words that name something without asking about it: places, people,
-# organizations and other names, time words, numerals, punctuation, modal particles
-NAMING_TAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg", "t", "m", "x", "y"})
-DEMONSTRATIVES = frozenset({"那", "这", "那么", "那个", "这个"})
-ASKING = re.compile(r"多少|几|谁|什么|啥|哪|怎|为何|是否")
-
-
 class QuestionError(ValueError):
     """A question that cannot be searched; the message is meant for the user (Chinese)."""
 
 
-def names_only(question: str) -> bool:
-    """Whether ``question`` only names a place, person, organization, time or number and asks
-    nothing about it ("青禾县", "明年", "2041年？"): a search term, not a question. Any answer
-    to it would be a guess at what was meant."""
-    import jieba.posseg
-
-    text = CHIT_CHAT.sub("", question)
-    if ASKING.search(text):
-        return False
-    words = [(w.word, w.flag) for w in jieba.posseg.cut(text) if w.word.strip()]
-    return bool(words) and all(flag in NAMING_TAGS or word in DEMONSTRATIVES for word, flag in words)
-
-
 def require_question(question: str) -> None:
     """QuestionError, asking for the rest, when ``question`` (standalone, after follow-ups are
-    resolved) only names something (see :func:`names_only`)."""
-    if names_only(question):
+    resolved), greetings aside, only names something and asks nothing about it (see
+    :func:`qa.answering.question.names_only`): any answer would be a guess at what was meant."""
+    from qa.answering.question import names_only
+
+    if names_only(CHIT_CHAT.sub("", question)):
         raise QuestionError(f"想了解“{question}”的哪方面？请把问题说完整，例如：{EXAMPLE}")
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answering.question import asks
+from qa.answering.question import asks, names_only
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,15 @@ def test_a_count_after_a_time_word_is_still_a_count():
     counted = asks("收到商品后几日内可以退货？")
     assert counted.kind == "number" and counted.unit == "日"
     assert asks("近几年粮食产量怎么提高的？").kind == "how"
+
+
+@pytest.mark.parametrize("text", ["青禾县", "明年", "2041年？", "青禾县2041年", "那明年呢？", "这几年"])
+def test_only_names_and_times(text):
+    assert names_only(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["青禾县有多少人口？", "养老保险", "2041年几月开工？", "明年谁来主持？", "杭州市的公园", "明年呢吗", "哪里"]
+)
+def test_anything_asked_or_any_other_word_is_more_than_names(text):
+    assert not names_only(text)
