@@ -242,10 +242,36 @@ def numbers_in(text: str) -> list[str]:
     return DIGITS.findall(text) + PERCENT_CN.findall(text) + CN_COUNT.findall(text)
 
 
+# A calendar date, in digits or Chinese numerals: "2023年2月10日", "二〇二四年一月一日", "3月15日",
+# and a month in digits ("9月").
+# One figure: its year, month and day answer "哪天" together, and none stands alone.
+_YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*"
+_MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月"
+_DAY = r"(?:3[01]|[12]\d|0?[1-9]|[二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*[日号]"
+DATE = re.compile(
+    rf"(?<![\d.]){_YEAR}{_MONTH}(?:\s*{_DAY})?|(?<![\d.年]){_MONTH}\s*{_DAY}|(?<![\d.年])(?:1[0-2]|0?[1-9])\s*月份?(?!\d)"
+)
+
+
+TIME_WORD = re.compile(r"[年月日周旬前后底初末]|季度|小时|时候|期间|之内|以内")
+
+
+def names_a_time(text: str) -> bool:
+    """Whether ``text`` names a time: a year or date ("2023年", "9月"), or a word of time
+    (季度末, 上岗前, 三日内)."""
+    return bool(TIME_WORD.search(text))
+
+
 def number_spans(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` of each number with its bound, unit and qualifier ("8%以上", "3300 公里",
-    "三十日", "突破20个")."""
-    return [(m.start(), m.start() + len(m.group().rstrip())) for m in NUMBER.finditer(text) if m.group().strip()]
+    "三十日", "突破20个"); a date ("2023年2月10日") is one."""
+    dates = [(m.start(), m.end()) for m in DATE.finditer(text)]
+    spans = [
+        (m.start(), m.start() + len(m.group().rstrip()))
+        for m in NUMBER.finditer(text)
+        if m.group().strip() and not any(s <= m.start() < e for s, e in dates)
+    ]
+    return sorted(dates + spans)
 
 
 # -- legal text -------------------------------------------------------------------------------

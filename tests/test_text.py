@@ -55,6 +55,14 @@ def test_numbers_with_units_qualifiers_and_chinese_numerals():
     assert numbers_in("夺得五连冠") == ["五连冠"] and numbers_in("开展两轮督察") == ["两"]
 
 
+def test_a_date_is_one_figure():
+    text = "青禾县人民政府 2023年2月10日印发，自二〇二四年一月一日起施行，3月15日前报送"
+    found = [text[s:e] for s, e in number_spans(text)]
+    assert found == ["2023年2月10日", "二〇二四年一月一日", "3月15日"]
+    text = "计划9月开工，10月份完工，用时12个月，2022年增长6.6%"  # months, a duration, a bare year
+    assert [text[s:e] for s, e in number_spans(text)] == ["9月", "10月份", "12个月", "2022年", "6.6%"]
+
+
 def test_longest_common_substring_positions():
     length, a_start, b_start = longest_common_substring("XX农村公路YY", "新建农村公路85公里")
     assert (length, a_start, b_start) == (4, 2, 2)

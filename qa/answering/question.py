@@ -33,6 +33,13 @@ ASKING_WORD = re.compile(r"^(?:哪|什么|啥)")
 NAMING_AFTER = re.compile(r"^(?:叫什么|叫啥|是什么|是哪|是啥)")
 WHEN_Q = re.compile(r"哪一?年|什么时候|何时|几月|哪天|什么时间|多会儿")
 RATE_Q = re.compile(r"率|占比|比例|比重|百分之几|百分比|几成|占.{1,8}?多少")
+# Question words that name the unit of their answer without a measure word: the price in
+# everyday words (多少钱, 几块钱) asks for 元, a month (几月) for 月, a day (哪天, 几号) for 日.
+IMPLIED_UNITS = (
+    ("元", re.compile(r"多少钱|几块钱|多少块钱|多少费用|多少经费|多少资金|多少补贴|多少补助")),
+    ("月", re.compile(r"几月|哪个月|哪一个月")),
+    ("日", re.compile(r"哪天|哪一天|几号")),
+)
 UNIT_Q = re.compile(
     rf"(?:多少|{SPAN_OF_TIME}几)({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))}|[{MEASURE_WORDS}])"
 )
@@ -98,7 +105,7 @@ def asks(question: str) -> Asks:
     words = [(p.word, p.flag) for p in jieba.posseg.cut(question)]
     return Asks(
         kind,
-        unit[1] if unit else None,
+        unit[1] if unit else next((name for name, asked in IMPLIED_UNITS if asked.search(question)), None),
         parts,
         kind == "number" and bool(RATE_Q.search(question)),
         head_noun(words),

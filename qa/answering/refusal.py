@@ -30,7 +30,7 @@ from qa.answering.types import Draft
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit
 from qa.settings import RefusalSettings
-from qa.text import dimension, dimensions_in, numbers_in, squeeze_spaces, years_named
+from qa.text import dimension, dimensions_in, names_a_time, number_spans, numbers_in, squeeze_spaces, years_named
 
 YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")
 RATE_ANSWER = re.compile(r"[%‰]|百分之|个百分点|成|倍")
@@ -77,7 +77,8 @@ def question_missing(question: str, hits: list[Hit]) -> float:
 
 def kind_fit(asks: Asks, answer: str, parts: int) -> float:
     """1 when the answer is the kind of thing asked, 0 when it plainly is not (no number for 多少,
-    another unit than the one asked, a count for a rate)."""
+    another unit than the one asked, a count for a rate, a bare figure for a yes or no, no time
+    for 什么时候)."""
     if asks.kind == "number":
         if not numbers_in(answer) or (YEAR_ONLY.fullmatch(answer.strip()) and not asks.when):
             return 0.0
@@ -87,11 +88,25 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
         return 1.0 if same_unit else 0.0
     if asks.kind == "list":
         return 1.0 if parts > 1 or re.search(r"[、和及与]", answer) else 0.5
+    if asks.kind == "yesno":  # a bare figure or date ("2023年2月10日") says neither yes nor no
+        return 0.0 if only_figures(answer) else 1.0
+    if asks.when and not names_a_time(answer):  # 什么时候 is not answered by "计划"
+        return 0.0
     if asks.kind == "person":
         import jieba.posseg
 
         return 1.0 if any(p.flag == "nr" for p in jieba.posseg.cut(answer)) else 0.0
     return 1.0
+
+
+def only_figures(answer: str) -> bool:
+    """Whether the answer, punctuation and joiners aside, is nothing but figures and dates."""
+    rest, end = [], 0
+    for start, stop in number_spans(answer):
+        rest.append(answer[end:start])
+        end = stop
+    rest.append(answer[end:])
+    return bool(number_spans(answer)) and not re.sub(r"[\W_和及与或至到]", "", "".join(rest))
 
 
 def period_conflict(question: str, evidence: Evidence) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.answering.question import Asks
-from qa.text import ARTICLE_LABEL, ORDINAL_BEFORE, number_spans, split_clauses, squash
+from qa.text import ARTICLE_LABEL, ORDINAL_BEFORE, names_a_time, number_spans, split_clauses, squash
 
 ENUMERATION = re.compile(
     r"[^、，,。；;：:“”]{1,24}(?:、[^、，,。；;：:“”]{1,24})+(?:[和及与][^、，,。；;：:“”]{1,24})?"
@@ -158,13 +158,22 @@ def candidates(sentence: str, question: str) -> list[Candidate]:
             add(run[0][0], run[-1][1], "noun")
         run = []
     clauses = split_clauses(sentence)
+    # The rest of a clause starts where a word of the sentence starts, never inside a figure: a
+    # question word inside a longer one ("2023" of "2023年2月10日") cuts through it.
+    inside = {p for s, e in numbers for p in range(s + 1, e)}
+    word_starts = {w[0] for w in words if w[0] not in inside} | {len(sentence)}
     for i, (start, end) in enumerate(clauses):
         add(start, end, "clause")
         for j in range(i + 1, min(i + 4, len(clauses))):
             add(start, clauses[j][1], "clauses")
-        matched = [m.end() for t in _question_words(question) for m in re.finditer(re.escape(t), sentence[start:end])]
+        matched = [
+            start + m.end()
+            for t in _question_words(question)
+            for m in re.finditer(re.escape(t), sentence[start:end])
+            if start + m.end() in word_starts
+        ]
         if matched:
-            add(start + max(matched), end, "rest")
+            add(max(matched), end, "rest")
     add(0, len(sentence), "sentence")
     return [Candidate(s, e, shape) for (s, e), shape in found.items()]
 
@@ -228,7 +237,7 @@ def candidate_features(
         float(sentence_rank),
         coverage,
         period,
-        float(shape in ("number", "pair") and kind == "number"),
+        float(shape in ("number", "pair") and (kind == "number" or (asks.when and names_a_time(text)))),
         float(shape in ("list", "pair", "quoted") and kind == "list"),
         float(shape in ("noun", "quoted") and kind in ("text", "person")),
         float(shape in ("clause", "clauses", "rest", "sentence") and kind in ("why", "how", "yesno", "text")),

@@ -30,6 +30,12 @@ def test_unit_and_several_parts():
     assert not asks("城镇居民收入增长多少？").parts
 
 
+def test_everyday_question_words_imply_their_unit():
+    assert asks("修这座桥一共花了多少钱？").unit == "元" and asks("每月补助多少资金？").unit == "元"
+    assert asks("新馆几月开放？").unit == "月" and asks("报名截止是哪天？").unit == "日"
+    assert asks("新馆有多少个座位？").unit == "个" and asks("新馆开放了吗？").unit is None
+
+
 def test_head_noun_is_the_noun_the_question_word_names():
     assert asks("哪个区新建的公园最多？").head == "区"
     assert asks("这个项目叫什么？").head == "项目"

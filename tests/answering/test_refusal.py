@@ -60,6 +60,14 @@ def test_kind_fit_and_missing_words():
     assert kind_fit(asks("新建多少座图书馆？"), "37 座", 1) == 1.0
     assert kind_fit(asks("新建多少座图书馆？"), "乡村图书馆", 1) == 0.0  # asked for a number
     assert kind_fit(asks("修了多少公里路？"), "37 座", 1) == 0.0  # the unit asked is 公里
+    # a yes-or-no question is not answered by a bare figure or date, only by a statement
+    assert kind_fit(asks("今年要修地铁吗？"), "2023年2月10日", 1) == 0.0
+    assert kind_fit(asks("能不能退货？"), "7日和15日", 1) == 0.0
+    assert kind_fit(asks("能不能退货？"), "可以自收到商品之日起七日内退货", 1) == 1.0
+    # a question about a time is answered by a time, not by another figure or a word
+    assert kind_fit(asks("新馆什么时候开放？"), "计划", 1) == 0.0
+    assert kind_fit(asks("新馆什么时候开放？"), "36个", 1) == 0.0
+    assert kind_fit(asks("新馆什么时候开放？"), "10月", 1) == kind_fit(asks("什么时候报送？"), "每季度末", 1) == 1.0
     assert question_missing("全县地铁线路有多长？", _hits()) > 0.5
     assert question_missing("全县新建乡村图书馆多少座？", _hits()) == 0.0
 

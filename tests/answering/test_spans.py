@@ -26,6 +26,21 @@ def test_candidates_cover_the_shapes_answers_take():
     assert "通过延期还贷、减免租金,帮助企业渡过难关" in clauses  # a run of clauses
 
 
+def test_the_rest_after_the_questions_words_never_starts_inside_a_figure():
+    found = _texts("青禾县人民政府 2023年2月10日", "2023年要修地铁吗？")
+    assert "2023年2月10日" in found and not any(text.startswith("年") for text in found)
+    assert _texts("城区新建口袋公园15个", "口袋公园新建多少个？")["15个"] == "number"
+
+
+def test_a_question_about_a_time_takes_the_time_not_another_figure():
+    reader = ExtractiveReader(ExtractiveSettings())
+    sentence = "新建青禾图书馆，设计藏书36万册，座位800个，计划10月开放。"
+    evidence = [Evidence(0, "d", 0, len(sentence), sentence, "t", (), None, 1.0, 0.5)]
+    for question in ("青禾图书馆什么时候开放？", "青禾图书馆几月开放？"):
+        draft = reader.run(question, asks(question), evidence)
+        assert draft.spans[0].text == "10月", question
+
+
 def test_features_line_up_with_their_names():
     question = "固定资产投资增长多少？"
     sentence_asks = asks(question)
