@@ -12,7 +12,8 @@ logistic weights fitted on the tuning split (``python -m eval calibrate``; the w
 :class:`qa.settings.RefusalSettings`), and refuses below the threshold fitted with them.
 
 Certain cases need no weights: nothing retrieved, nothing grounded, an answer that only
-repeats the question (it adds no information), a figure of another kind than the one the
+repeats the question (it adds no information), a heading as the answer to a yes-or-no question
+(it names a topic and settles nothing), a figure of another kind than the one the
 question names (a rate for 多少元), or an answer cited from a sentence about other years than
 the ones the question names.
 """
@@ -107,6 +108,11 @@ def only_figures(answer: str) -> bool:
         end = stop
     rest.append(answer[end:])
     return bool(number_spans(answer)) and not re.sub(r"[\W_和及与或至到]", "", "".join(rest))
+
+
+def is_heading(evidence: Evidence) -> bool:
+    """Whether the sentence is a heading line (its text is the innermost section it opens)."""
+    return bool(evidence.section) and squeeze_spaces(evidence.text).rstrip("。") == squeeze_spaces(evidence.section[-1])
 
 
 def period_conflict(question: str, evidence: Evidence) -> bool:
@@ -214,6 +220,8 @@ def certain_refusal(question: str, evidence: list[Evidence], draft: Draft) -> st
         return f"no evidence states {draft.text!r}" if draft.text else "no answer span"
     if all(only_restates(span.text, question) for span in draft.spans):
         return "the answer only repeats the question"
+    if asks(question).kind == "yesno" and all(is_heading(evidence[span.sentence]) for span in draft.spans):
+        return "a heading names a topic, it does not say yes or no"
     mismatch = other_dimension(asks(question), "".join(span.text for span in draft.spans))
     if mismatch:
         return mismatch

@@ -56,6 +56,19 @@ def test_a_doubt_with_no_way_out_is_weighed_apart():
     assert overrode["withheld_doubt"] == withheld["doubt"] == 0.0
 
 
+def test_a_heading_does_not_answer_a_yes_or_no_question():
+    heading, rule = "第二章 登记", "养犬人应当自取得犬只之日起三十日内申请登记。"
+    evidence = [
+        Evidence(0, "d", 0, len(heading), heading, "某市养犬条例", (heading,), None, 1.0, 0.5),
+        Evidence(1, "d", 10, 10 + len(rule), rule, "某市养犬条例", (heading, "第九条"), None, 0.9, 0.5),
+    ]
+    cited = Draft("generative", [Span(0, 0, len(heading), heading, True)], heading)
+    assert "heading" in certain_refusal("养猫要登记吗？", evidence, cited)
+    assert certain_refusal("第二章讲的是什么？", evidence, cited) == ""  # it may name a topic asked
+    ruled = Draft("generative", [Span(1, 10, 10 + len(rule) - 1, rule[:-1], True)], rule[:-1])
+    assert certain_refusal("养狗要登记吗？", evidence, ruled) == ""
+
+
 def test_kind_fit_and_missing_words():
     assert kind_fit(asks("新建多少座图书馆？"), "37 座", 1) == 1.0
     assert kind_fit(asks("新建多少座图书馆？"), "乡村图书馆", 1) == 0.0  # asked for a number
