@@ -256,9 +256,9 @@ DATE = re.compile(
 TIME_WORD = re.compile(r"[年月日周旬前后底初末]|季度|小时|时候|期间|之内|以内")
 
 
-def names_a_time(text: str) -> bool:
-    """Whether ``text`` names a time: a year or date ("2023年", "9月"), or a word of time
-    (季度末, 上岗前, 三日内)."""
+def says_when(text: str) -> bool:
+    """Whether ``text`` can answer "when": a year or date ("2023年", "9月"), or a word of time
+    (季度末, 上岗前, 三日内). Wider than :func:`names_time`, which only knows years and periods."""
     return bool(TIME_WORD.search(text))
 
 

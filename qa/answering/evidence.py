@@ -40,6 +40,7 @@ class Evidence:
     period: str | None
     score: float
     coverage: float  # share of the question's content words the sentence and its section hold
+    kind: str = "body"  # its paragraph's, from ingest: "heading" for a heading line
 
     @property
     def where(self) -> str:
@@ -100,7 +101,19 @@ class EvidenceSelector:
                 seen.add((chunk.doc_id, start))
                 text = chunk.text[start - chunk.start : end - chunk.start]
                 out.append(
-                    Evidence(index, chunk.doc_id, start, end, text, chunk.title, chunk.section, chunk.period, 0.0, 0.0)
+                    Evidence(
+                        index,
+                        chunk.doc_id,
+                        start,
+                        end,
+                        text,
+                        chunk.title,
+                        chunk.section,
+                        chunk.period,
+                        0.0,
+                        0.0,
+                        chunk.kind,
+                    )
                 )
         return out
 

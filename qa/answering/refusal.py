@@ -31,7 +31,7 @@ from qa.answering.types import Draft
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit
 from qa.settings import RefusalSettings
-from qa.text import dimension, dimensions_in, names_a_time, number_spans, numbers_in, squeeze_spaces, years_named
+from qa.text import dimension, dimensions_in, number_spans, numbers_in, says_when, squeeze_spaces, years_named
 
 YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")
 RATE_ANSWER = re.compile(r"[%‰]|百分之|个百分点|成|倍")
@@ -91,7 +91,7 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
         return 1.0 if parts > 1 or re.search(r"[、和及与]", answer) else 0.5
     if asks.kind == "yesno":  # a bare figure or date ("2023年2月10日") says neither yes nor no
         return 0.0 if only_figures(answer) else 1.0
-    if asks.when and not names_a_time(answer):  # 什么时候 is not answered by "计划"
+    if asks.when and not says_when(answer):  # 什么时候 is not answered by "计划"
         return 0.0
     if asks.kind == "person":
         import jieba.posseg
@@ -102,17 +102,9 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
 
 def only_figures(answer: str) -> bool:
     """Whether the answer, punctuation and joiners aside, is nothing but figures and dates."""
-    rest, end = [], 0
-    for start, stop in number_spans(answer):
-        rest.append(answer[end:start])
-        end = stop
-    rest.append(answer[end:])
-    return bool(number_spans(answer)) and not re.sub(r"[\W_和及与或至到]", "", "".join(rest))
-
-
-def is_heading(evidence: Evidence) -> bool:
-    """Whether the sentence is a heading line (its text is the innermost section it opens)."""
-    return bool(evidence.section) and squeeze_spaces(evidence.text).rstrip("。") == squeeze_spaces(evidence.section[-1])
+    spans = number_spans(answer)
+    rest = "".join(answer[end:start] for (_, end), (start, _) in zip([(0, 0), *spans], [*spans, (len(answer), 0)]))
+    return bool(spans) and not re.sub(r"[\W_和及与或至到]", "", rest)
 
 
 def period_conflict(question: str, evidence: Evidence) -> bool:
@@ -220,7 +212,7 @@ def certain_refusal(question: str, evidence: list[Evidence], draft: Draft) -> st
         return f"no evidence states {draft.text!r}" if draft.text else "no answer span"
     if all(only_restates(span.text, question) for span in draft.spans):
         return "the answer only repeats the question"
-    if asks(question).kind == "yesno" and all(is_heading(evidence[span.sentence]) for span in draft.spans):
+    if asks(question).kind == "yesno" and all(evidence[span.sentence].kind == "heading" for span in draft.spans):
         return "a heading names a topic, it does not say yes or no"
     mismatch = other_dimension(asks(question), "".join(span.text for span in draft.spans))
     if mismatch:

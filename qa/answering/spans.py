@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.answering.question import Asks
-from qa.text import ARTICLE_LABEL, ORDINAL_BEFORE, names_a_time, number_spans, split_clauses, squash
+from qa.text import ARTICLE_LABEL, ORDINAL_BEFORE, number_spans, says_when, split_clauses, squash
 
 ENUMERATION = re.compile(
     r"[^、，,。；;：:“”]{1,24}(?:、[^、，,。；;：:“”]{1,24})+(?:[和及与][^、，,。；;：:“”]{1,24})?"
@@ -237,7 +237,7 @@ def candidate_features(
         float(sentence_rank),
         coverage,
         period,
-        float(shape in ("number", "pair") and (kind == "number" or (asks.when and names_a_time(text)))),
+        float(shape in ("number", "pair") and (kind == "number" or (asks.when and says_when(text)))),
         float(shape in ("list", "pair", "quoted") and kind == "list"),
         float(shape in ("noun", "quoted") and kind in ("text", "person")),
         float(shape in ("clause", "clauses", "rest", "sentence") and kind in ("why", "how", "yesno", "text")),

@@ -59,7 +59,7 @@ def test_a_doubt_with_no_way_out_is_weighed_apart():
 def test_a_heading_does_not_answer_a_yes_or_no_question():
     heading, rule = "第二章 登记", "养犬人应当自取得犬只之日起三十日内申请登记。"
     evidence = [
-        Evidence(0, "d", 0, len(heading), heading, "某市养犬条例", (heading,), None, 1.0, 0.5),
+        Evidence(0, "d", 0, len(heading), heading, "某市养犬条例", (heading,), None, 1.0, 0.5, "heading"),
         Evidence(1, "d", 10, 10 + len(rule), rule, "某市养犬条例", (heading, "第九条"), None, 0.9, 0.5),
     ]
     cited = Draft("generative", [Span(0, 0, len(heading), heading, True)], heading)
