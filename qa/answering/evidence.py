@@ -22,6 +22,7 @@ from qa.search.hits import Hit, period_adjustment
 from qa.settings import EvidenceSettings
 from qa.text import number_spans, short_title, split_sentences, squeeze_spaces, years_named
 
+ASKING = ("？", "?")  # the marks that end a question
 SECTION_SHOWN = 24  # characters of a section heading shown to the generator
 ENUMERATION = re.compile(r"[^、，,。；;：:]{1,20}(?:、[^、，,。；;：:]{1,20}){2,}")
 
@@ -41,6 +42,7 @@ class Evidence:
     score: float
     coverage: float  # share of the question's content words the sentence and its section hold
     kind: str = "body"  # its paragraph's, from ingest: "heading" for a heading line
+    lead: str = ""  # the clauses before it that it continues after a semicolon (see leads)
 
     @property
     def where(self) -> str:
@@ -58,6 +60,21 @@ def coverage(question_tokens: list[str], text: str) -> float:
     squeezed = squeeze_spaces(text)
     found = sum(len(t) for t in question_tokens if t in squeezed)
     return found / sum(len(t) for t in question_tokens)
+
+
+def leads(text: str, spans: list[tuple[int, int]], offset: int) -> list[str]:
+    """For each sentence span of ``text``, the sentences before it on the same line that it
+    continues: parallel clauses after a semicolon share their first clause's subject and
+    predicate ("一级医院报销比例为85%；二级为75%；三级为60%"), so "三级为60%" is about 报销比例."""
+    out, lead, previous_end = [], "", None
+    for start, end in spans:
+        between = text[previous_end - offset : start - offset] if previous_end is not None else "\n"
+        continues = previous_end is not None and "\n" not in between and text[previous_end - offset - 1] in ";；"
+        lead = lead if continues else ""
+        out.append(lead)
+        lead += text[start - offset : end - offset]
+        previous_end = end
+    return out
 
 
 class EvidenceSelector:
@@ -90,16 +107,17 @@ class EvidenceSelector:
         return out
 
     def sentences(self, hits: list[Hit]) -> list[Evidence]:
-        """Every sentence of the first ``settings.hits`` hits, once, unscored."""
+        """Every sentence of the first ``settings.hits`` hits, once, unscored; questions left out."""
         seen: set[tuple[str, int]] = set()
         out = []
         for index, hit in enumerate(hits[: self.settings.hits]):
             chunk = hit.chunk
-            for start, end in split_sentences(chunk.text, chunk.start):
-                if (chunk.doc_id, start) in seen:
-                    continue
-                seen.add((chunk.doc_id, start))
+            spans = split_sentences(chunk.text, chunk.start)
+            for (start, end), lead in zip(spans, leads(chunk.text, spans, chunk.start)):
                 text = chunk.text[start - chunk.start : end - chunk.start]
+                if (chunk.doc_id, start) in seen or text.endswith(ASKING):
+                    continue  # a question (an FAQ's, a rhetorical one) states nothing
+                seen.add((chunk.doc_id, start))
                 out.append(
                     Evidence(
                         index,
@@ -113,6 +131,7 @@ class EvidenceSelector:
                         0.0,
                         0.0,
                         chunk.kind,
+                        lead,
                     )
                 )
         return out
@@ -132,7 +151,7 @@ class EvidenceSelector:
         scored = []
         for sentence, dense in zip(sentences, similarity):
             own = coverage(tokens, sentence.text)
-            context = coverage(tokens, " ".join(sentence.section) + sentence.text)
+            context = coverage(tokens, " ".join(sentence.section) + sentence.lead + sentence.text)
             score = (
                 s.own_weight * own
                 + s.context_weight * context

@@ -12,8 +12,8 @@ logistic weights fitted on the tuning split (``python -m eval calibrate``; the w
 :class:`qa.settings.RefusalSettings`), and refuses below the threshold fitted with them.
 
 Certain cases need no weights: nothing retrieved, nothing grounded, an answer that only
-repeats the question (it adds no information), a heading as the answer to a yes-or-no question
-(it names a topic and settles nothing), a figure of another kind than the one the
+repeats the question (it adds no information), a heading or the document's title as the answer
+to a yes-or-no question (it names a topic and settles nothing), a figure of another kind than the one the
 question names (a rate for 多少元), or an answer cited from a sentence about other years than
 the ones the question names.
 """
@@ -35,6 +35,9 @@ from qa.text import dimension, dimensions_in, number_spans, numbers_in, says_whe
 
 YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")
 RATE_ANSWER = re.compile(r"[%‰]|百分之|个百分点|成|倍")
+# Paragraph kinds (ingest's) that label text rather than state anything: section headings, and
+# the document's title and source line ("meta").
+LABELS = frozenset({"heading", "meta"})
 # Each signal with the direction it may push the probability that the answer is there
 # (+1 up, -1 down): the fit drops a signal whose weight comes out the other way.
 FEATURE_SIGNS = {
@@ -212,8 +215,8 @@ def certain_refusal(question: str, evidence: list[Evidence], draft: Draft) -> st
         return f"no evidence states {draft.text!r}" if draft.text else "no answer span"
     if all(only_restates(span.text, question) for span in draft.spans):
         return "the answer only repeats the question"
-    if asks(question).kind == "yesno" and all(evidence[span.sentence].kind == "heading" for span in draft.spans):
-        return "a heading names a topic, it does not say yes or no"
+    if asks(question).kind == "yesno" and all(evidence[span.sentence].kind in LABELS for span in draft.spans):
+        return "a heading or title names a topic, it does not say yes or no"
     mismatch = other_dimension(asks(question), "".join(span.text for span in draft.spans))
     if mismatch:
         return mismatch

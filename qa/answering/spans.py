@@ -167,15 +167,29 @@ def candidates(sentence: str, question: str) -> list[Candidate]:
         for j in range(i + 1, min(i + 4, len(clauses))):
             add(start, clauses[j][1], "clauses")
         matched = [
-            start + m.end()
+            stop
             for t in _question_words(question)
             for m in re.finditer(re.escape(t), sentence[start:end])
-            if start + m.end() in word_starts
+            if (stop := repeated_until(sentence, start + m.end(), end, question, t)) in word_starts
         ]
         if matched:
             add(max(matched), end, "rest")
     add(0, len(sentence), "sentence")
     return [Candidate(s, e, shape) for (s, e), shape in found.items()]
+
+
+def repeated_until(sentence: str, at: int, end: int, question: str, word: str) -> int:
+    """Where the stretch of ``sentence`` that repeats the question stops, given that ``word`` of
+    the question ends at ``at``: it runs on while the sentence goes on as the question does after
+    that word (the question's "集中缴费期" over the sentence's "集中缴费期为…", where the word
+    split gives only 集中/缴费), so that the rest of a clause never starts inside it."""
+    longest = 0
+    for m in re.finditer(re.escape(word), question):
+        k = 0
+        while at + k < end and m.end() + k < len(question) and sentence[at + k] == question[m.end() + k]:
+            k += 1
+        longest = max(longest, k)
+    return at + longest
 
 
 @lru_cache(maxsize=256)

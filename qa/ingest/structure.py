@@ -6,8 +6,9 @@ a ``[start, end)`` span of the original, so citations can point at the exact wor
 * Web boilerplate (查看余下全文, 责任编辑, 精彩图片, repeated titles and source lines)
   is dropped; the first title and source line are kept as ``meta`` paragraphs.
 * Headings give each paragraph a section path: part headings (一、), item headings
-  ((一)), Markdown ``#`` headings, and a paragraph's own lead phrase
-  (加快发展……种植业。).
+  ((一)), Markdown ``#`` headings, the question of a question-and-answer page
+  ("3.在哪里申请？", "问：…？"), and a paragraph's own lead phrase (加快发展……种植业。).
+  The 问：/答： labels of such pages are left out of the paragraphs they label.
 * Each paragraph gets the period it talks about (过去五年 → 2017—2021年, 2022年, …),
   resolved against the document's own date.
 """
@@ -39,6 +40,10 @@ BOILERPLATE = re.compile(
 )
 SENTENCE_END = re.compile(f"[{SENTENCE_MARKS}]")
 LEAD_MAX_CHARS = 40
+# Question-and-answer pages (政策问答, 常见问题): a short line that is one question heads the
+# answer after it; "问：" and "答：" only label the two.
+QA_LABEL = re.compile(r"^(?:问|答|[QA])\s*[:：]\s*")
+QUESTION_HEADING = re.compile(rf"^(?:(?:\d{{1,3}}|[{CN_DIGITS}]+)\s*[.．、]\s*)?[^{SENTENCE_MARKS}]{{2,60}}[？?]$")
 
 YEAR_LEAD = re.compile(r"^(?P<y>(?:19|20)\d{2})年")
 YEAR_ANY = re.compile(r"(?:19|20)\d{2}年")
@@ -141,6 +146,9 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
             date = _iso(DATE_CN.search(line))
         year = int(date[:4]) if date else None
 
+        label = QA_LABEL.match(line)
+        if label and label.end() < len(line):
+            start, line = start + label.end(), line[label.end() :]
         kind, own_lead = "body", None
         md = MD_HEADING.match(line)
         division = LEGAL_DIVISION.match(line) if len(line) <= 40 else None
@@ -157,6 +165,9 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
             kind, article = "heading", None
         elif article_match:
             article = article_match.group()
+        elif QUESTION_HEADING.match(line):
+            item, kind, article = line, "heading", None
+            period = period_in(item, year, heading=True) or period
         elif article and not PART_HEADING.match(line):
             pass  # a later paragraph or a (一) item of the current article
         elif PART_HEADING.match(line) and len(line) <= 40 and not SENTENCE_END.search(line[:-1]):

@@ -4,7 +4,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from qa.answering.evidence import EvidenceSelector
+from qa.answering.evidence import EvidenceSelector, coverage
+from qa.index.lexical import tokenize
 from qa.ingest.chunking import Chunk
 from qa.search.hits import Hit
 from qa.settings import EvidenceSettings
@@ -88,3 +89,22 @@ def test_sentence_vectors_are_encoded_once_and_the_cache_is_bounded():
     assert [e.text for e in again] == [e.text for e in first]
     assert len(encoder.encoded) == seen + (seen - 4)  # only the sentences that fell out of the 4 kept
     assert len(selector._vectors) == 4
+
+
+def test_a_clause_after_a_semicolon_is_read_with_the_clauses_it_continues():
+    text = "在乡镇卫生院看病的，挂号费减免50%；县医院减免30%；市医院减免10%。\n药费另计；见附表。"
+    hits = [Hit(Chunk("d#0", "d", 0, 0, len(text), text, ("三、看病补助",), None, "body", "某县通知"), 1.0)]
+    chosen = {e.text: e for e in EvidenceSelector(EvidenceSettings()).run("去市医院挂号费减免多少？", hits)}
+    assert chosen["市医院减免10%。"].lead == "在乡镇卫生院看病的，挂号费减免50%；县医院减免30%；"
+    # 挂号费 is said once, in the first clause, and the later ones are about it too
+    tokens = tokenize("去市医院挂号费减免多少？")
+    assert chosen["市医院减免10%。"].coverage > coverage(tokens, "三、看病补助市医院减免10%。")
+    every = {e.text: e.lead for e in EvidenceSelector(EvidenceSettings()).sentences(hits)}
+    assert every["药费另计；"] == ""  # a new line starts afresh
+    assert every["见附表。"] == "药费另计；"
+
+
+def test_a_question_in_the_text_is_never_evidence():
+    text = "水费多少钱一吨？居民用水每吨3.2元。"
+    hits = [Hit(Chunk("d#0", "d", 0, 0, len(text), text, ("二、收费",), None, "body", "某县问答"), 1.0)]
+    assert [e.text for e in EvidenceSelector(EvidenceSettings()).sentences(hits)] == ["居民用水每吨3.2元。"]

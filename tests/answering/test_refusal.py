@@ -69,6 +69,14 @@ def test_a_heading_does_not_answer_a_yes_or_no_question():
     assert certain_refusal("养狗要登记吗？", evidence, ruled) == ""
 
 
+def test_a_document_title_does_not_answer_a_yes_or_no_question():
+    title = "某市2024年度居民医保缴费指南"
+    evidence = [Evidence(0, "d", 0, len(title), title, title, ("文档信息",), None, 1.0, 0.5, "meta")]
+    cited = Draft("generative", [Span(0, 0, len(title), title, True)], title)
+    assert "title" in certain_refusal("外地人能参保吗？", evidence, cited)
+    assert certain_refusal("这份指南叫什么？", evidence, cited) == ""
+
+
 def test_kind_fit_and_missing_words():
     assert kind_fit(asks("新建多少座图书馆？"), "37 座", 1) == 1.0
     assert kind_fit(asks("新建多少座图书馆？"), "乡村图书馆", 1) == 0.0  # asked for a number

@@ -32,6 +32,16 @@ def test_the_rest_after_the_questions_words_never_starts_inside_a_figure():
     assert _texts("城区新建口袋公园15个", "口袋公园新建多少个？")["15个"] == "number"
 
 
+def test_the_rest_never_starts_inside_the_stretch_the_question_repeats():
+    # jieba splits the question's 报名期 as 报名/期 and the sentence's as 报名/期为: the rest
+    # after 报名 would start with the 期 both share
+    sentence = "夏令营报名期为6月1日至6月20日，活动期为7月。"
+    found = _texts(sentence, "错过了夏令营报名期还能报吗？")
+    assert "6月1日至6月20日" in found
+    assert not any(text.startswith("期") for text in found)
+    assert "共计发放补贴300元" in _texts("向困难家庭共计发放补贴300元", "困难家庭发了多少？")
+
+
 def test_a_question_about_a_time_takes_the_time_not_another_figure():
     reader = ExtractiveReader(ExtractiveSettings())
     sentence = "新建青禾图书馆，设计藏书36万册，座位800个，计划10月开放。"

@@ -149,3 +149,21 @@ def test_offsets_survive_crlf_and_odd_spaces():
     (title, body) = doc.paragraphs
     assert doc.text[body.start : body.end] == "第一段 有 空格。第二句。"
     assert not re.search("\r", doc.text)
+
+
+def test_a_question_and_answer_page_heads_each_answer_with_its_question():
+    text = (
+        "某县居民用水办理问答\n\n一、开户\n1.新房怎么开通自来水？\n答：携带房产证到营业厅办理，当天通水。\n"
+        "问：水费多少钱一吨？\n答：居民用水每吨3.2元。\n二、报修\n家里停水了找谁？\n拨打96000报修。\n"
+    )
+    doc = parse_document(text, "x")
+    by_text = {p.text: p for p in doc.paragraphs}
+    assert by_text["1.新房怎么开通自来水？"].kind == "heading"
+    # the 答：/问： labels are not part of what they label, and offsets stay exact
+    opening = by_text["携带房产证到营业厅办理，当天通水。"]
+    assert opening.section == ("一、开户", "1.新房怎么开通自来水？")
+    assert doc.text[opening.start : opening.end] == opening.text
+    assert by_text["居民用水每吨3.2元。"].section == ("一、开户", "水费多少钱一吨？")
+    assert by_text["拨打96000报修。"].section == ("二、报修", "家里停水了找谁？")
+    # a sentence that only asks, inside a paragraph, heads nothing
+    assert parse_document("标题\n\n为什么要节水？因为水少。\n", "y").paragraphs[1].kind == "body"
