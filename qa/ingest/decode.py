@@ -94,12 +94,17 @@ def decode_text(data: bytes) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, one block element per line."""
+    """Visible text of an HTML page, one block element per line, and a table one row per line
+    with its cells joined by " | " (as a DOCX table): a cell alone ("800元") says nothing of
+    the row it belongs to ("三级医院")."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
+    for row in reversed(soup.find_all("tr")):  # inner tables first: an outer cell reads them flat
+        cells = (" ".join(cell.get_text(" ").split()) for cell in row.find_all(["td", "th"], recursive=False))
+        row.replace_with(soup.new_string("\n" + " | ".join(c for c in cells if c) + "\n"))
     return soup.get_text("\n")
 
 

@@ -7,7 +7,8 @@ a ``[start, end)`` span of the original, so citations can point at the exact wor
   is dropped; the first title and source line are kept as ``meta`` paragraphs.
 * Headings give each paragraph a section path: part headings (一、), item headings
   ((一)), Markdown ``#`` headings, the question of a question-and-answer page
-  ("3.在哪里申请？", "问：…？"), and a paragraph's own lead phrase (加快发展……种植业。).
+  ("3.在哪里申请？", "问：…？"), a table's first row (for its other rows), and a paragraph's
+  own lead phrase (加快发展……种植业。).
   The 问：/答： labels of such pages are left out of the paragraphs they label.
 * Each paragraph gets the period it talks about (过去五年 → 2017—2021年, 2022年, …),
   resolved against the document's own date.
@@ -42,6 +43,9 @@ SENTENCE_END = re.compile(f"[{SENTENCE_MARKS}]")
 LEAD_MAX_CHARS = 40
 # Question-and-answer pages (政策问答, 常见问题): a short line that is one question heads the
 # answer after it; "问：" and "答：" only label the two.
+# A table row as decode writes one (its cells joined by " | "): the table's first row names the
+# columns, and every later row is read under it ("三级医院 | 800元" under "级别 | 起付标准").
+TABLE_ROW = re.compile(r"\S \| \S")
 QA_LABEL = re.compile(r"^(?:问|答|[QA])\s*[:：]\s*")
 QUESTION_HEADING = re.compile(rf"^(?:(?:\d{{1,3}}|[{CN_DIGITS}]+)\s*[.．、]\s*)?[^{SENTENCE_MARKS}]{{2,60}}[？?]$")
 
@@ -117,6 +121,7 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
     title, title_key, source, published, date = None, None, None, None, None
     part: str | None = None
     item: str | None = None
+    header: str | None = None  # the first row of the table being read
     divisions: dict[str, str] = {}  # level (编/章/节) -> heading line
     article: str | None = None
     md_path: list[str] = []
@@ -150,6 +155,8 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
         if label and label.end() < len(line):
             start, line = start + label.end(), line[label.end() :]
         kind, own_lead = "body", None
+        row = bool(TABLE_ROW.search(line))
+        header = (header or line) if row else None
         md = MD_HEADING.match(line)
         division = LEGAL_DIVISION.match(line) if len(line) <= 40 else None
         article_match = ARTICLE.match(line)
@@ -163,6 +170,8 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
             divisions = {k: v for k, v in divisions.items() if DIVISION_LEVELS.index(k) < rank}
             divisions[division["level"]] = line
             kind, article = "heading", None
+        elif row:
+            kind = "heading" if header == line else "body"
         elif article_match:
             article = article_match.group()
         elif QUESTION_HEADING.match(line):
@@ -184,7 +193,7 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
         if article or division:
             section = tuple(md_path) + tuple(divisions.values()) + ((article,) if article else ())
         else:
-            section = tuple(md_path) + tuple(s for s in (part, item, own_lead) if s)
+            section = tuple(md_path) + tuple(s for s in (part, item, header, own_lead) if s)
         paragraphs.append(Paragraph(len(paragraphs), start, end, line, kind, section, period))
 
     metadata = Metadata(title=title or fallback_title, date=date, source=source, published=published)

@@ -138,6 +138,20 @@ def test_html_and_markdown(tmp_path):
     texts = [p.text for p in doc.paragraphs]
     assert doc.title == "某市政府工作报告"
     assert "全年新增就业5万人。" in texts and not any("alert" in t or "责任编辑" in t for t in texts)
+    table = tmp_path / "fees.html"
+    table.write_text(
+        "<html><body><h1>某县医保待遇</h1><table><tr><th>医院级别</th><th>起付标准</th></tr>"
+        "<tr><td>一级医院</td><td> 200元 </td></tr><tr><td>三级<br>医院</td><td>800元</td></tr></table>"
+        "<p>以上标准自2024年起执行。</p></body></html>",
+        encoding="utf-8",
+    )
+    rows = [p.text for p in load_document(table).paragraphs]
+    assert rows[1:] == ["医院级别 | 起付标准", "一级医院 | 200元", "三级 医院 | 800元", "以上标准自2024年起执行。"]
+    # a row is read under the table's first row, which names the columns
+    header, first, last, after = load_document(table).paragraphs[1:]
+    assert header.kind == "heading" and first.kind == last.kind == "body"
+    assert first.section == last.section == ("医院级别 | 起付标准",)
+    assert after.section == ()
     md = parse_document("# 报告\n\n## 一、回顾\n\n去年增长5%。\n", "md")
     assert md.title == "报告"
     body = [p for p in md.paragraphs if p.kind == "body"]
