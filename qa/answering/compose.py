@@ -4,7 +4,8 @@
 * ``citations``: the evidence sentences that hold the spans; ``answer_spans``: the spans.
 * ``reply``: one short Chinese sentence built from the source's own clause(s) around the
   answer, led by where it comes from when that helps: the article for legal text
-  ("根据《劳动合同法》第六十九条，…"), the period for dated text ("2022年，…").
+  ("根据《劳动合同法》第六十九条，…"), the period for dated text ("2022年，…"). A table row
+  is read with its column names ("起付标准：800元").
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from qa.answering.evidence import Evidence
 from qa.answering.grounding import Span, joined_answer, merge_spans, trim_edges
 from qa.answering.types import Citation
-from qa.ingest.structure import ARTICLE
+from qa.ingest.structure import ARTICLE, TABLE_ROW
 from qa.search.hits import Hit
 from qa.text import short_title, split_clauses, squeeze_spaces, years_named
 
@@ -28,8 +29,24 @@ def citation(hits: list[Hit], evidence: list[Evidence], index: int, start: int, 
     return Citation(sentence.hit, chunk.doc_id, start, end, text, chunk.title, chunk.section_path)
 
 
+def table_row(sentence: Evidence) -> str | None:
+    """A table row read with its column names ("级别：三级医院，起付标准：800元"), when the sentence
+    is a row and its section ends with a header row of as many cells; None otherwise."""
+    header = sentence.section[-1] if sentence.section else ""
+    if not (TABLE_ROW.search(sentence.text) and TABLE_ROW.search(header)):
+        return None
+    names, cells = ([c.strip() for c in row.split("|")] for row in (header, sentence.text.rstrip("。")))
+    if len(names) != len(cells):
+        return None
+    return "，".join(f"{name}：{cell}" if name else cell for name, cell in zip(names, cells) if cell)
+
+
 def _clause_around(sentence: Evidence, span: Span) -> str:
-    """The sentence's clauses that hold the span (all of the sentence when it is short)."""
+    """The sentence's clauses that hold the span (all of the sentence when it is short; a table
+    row with its column names)."""
+    row = table_row(sentence)
+    if row:
+        return row
     text = sentence.text
     if len(text) <= MAX_REPLY_CLAUSE:
         return trim_edges(text)

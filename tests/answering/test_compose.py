@@ -59,3 +59,13 @@ def test_titles_and_refusals():
     assert short_title("某市物业管理条例（节选）") == "某市物业管理条例"
     assert short_title("某县报告(2030年1月5日 张三)") == "某县报告"
     assert refusal_reply("全县地铁有多长？").startswith("文件中没有找到“全县地铁有多长")
+
+
+def test_a_table_row_is_read_with_its_column_names():
+    row, header = "三级医院 | 800元 | 60%", "医院级别 | 起付标准 | 报销比例"
+    hits, evidence = _setup(row, "某县医保待遇", (header,), None)
+    answer, reply, _, _ = compose("三级医院起付标准多少？", [_span(evidence, "800元")], hits, evidence)
+    assert answer == "800元" and reply == "医院级别：三级医院，起付标准：800元，报销比例：60%。"
+    # a header of another shape, or none, leaves the row as it is
+    hits, evidence = _setup(row, "某县医保待遇", ("医院级别 | 起付标准",), None)
+    assert compose("三级医院起付标准多少？", [_span(evidence, "800元")], hits, evidence)[1] == "三级医院|800元|60%。"
