@@ -14,8 +14,9 @@ import re
 
 from qa.answering.evidence import Evidence
 from qa.answering.grounding import Span, joined_answer, merge_spans, trim_edges
+from qa.answering.tables import row_cells
 from qa.answering.types import Citation
-from qa.ingest.structure import ARTICLE, TABLE_ROW
+from qa.ingest.structure import ARTICLE
 from qa.search.hits import Hit
 from qa.text import short_title, split_clauses, squeeze_spaces, years_named
 
@@ -30,15 +31,13 @@ def citation(hits: list[Hit], evidence: list[Evidence], index: int, start: int, 
 
 
 def table_row(sentence: Evidence) -> str | None:
-    """A table row read with its column names ("级别：三级医院，起付标准：800元"), when the sentence
-    is a row and its section ends with a header row of as many cells; None otherwise."""
-    header = sentence.section[-1] if sentence.section else ""
-    if not (TABLE_ROW.search(sentence.text) and TABLE_ROW.search(header)):
+    """A table row read with its column names ("级别：三级医院，起付标准：800元"), or None when the
+    sentence is not a row under a header (:func:`qa.answering.tables.row_cells`)."""
+    cells = row_cells(sentence)
+    if not cells:
         return None
-    names, cells = ([c.strip() for c in row.split("|")] for row in (header, sentence.text.rstrip("。")))
-    if len(names) != len(cells):
-        return None
-    return "，".join(f"{name}：{cell}" if name else cell for name, cell in zip(names, cells) if cell)
+    said = ((name, sentence.text[start:end].rstrip("。")) for name, start, end in cells)
+    return "，".join(f"{name}：{cell}" if name else cell for name, cell in said if cell)
 
 
 def _clause_around(sentence: Evidence, span: Span) -> str:

@@ -16,6 +16,7 @@ from qa.answering.evidence import Evidence
 from qa.answering.grounding import Span
 from qa.answering.question import Asks
 from qa.answering.spans import FEATURES, candidate_features, candidates
+from qa.answering.tables import asked_column
 from qa.answering.types import Draft
 from qa.search.hits import period_adjustment
 from qa.settings import ExtractiveSettings
@@ -29,7 +30,10 @@ def scored_candidates(question: str, asks: Asks, evidence: list[Evidence]) -> li
     out = []
     for index, sentence in enumerate(evidence):
         period = period_adjustment(years, sentence.period, 1.0)
+        column = asked_column(sentence, question)  # in a table row, only the cell asked for
         for candidate in candidates(sentence.text, question):
+            if column and not column[0] <= candidate.start < candidate.end <= column[1]:
+                continue
             values = candidate_features(
                 candidate, sentence.text, question, asks, sentence.score / top, index, sentence.coverage, period
             )
