@@ -14,7 +14,7 @@ import re
 
 from qa.answering.evidence import Evidence
 from qa.answering.grounding import Span, joined_answer, merge_spans, trim_edges
-from qa.answering.tables import row_cells
+from qa.answering.tables import read_row
 from qa.answering.types import Citation
 from qa.ingest.structure import ARTICLE
 from qa.search.hits import Hit
@@ -30,20 +30,10 @@ def citation(hits: list[Hit], evidence: list[Evidence], index: int, start: int, 
     return Citation(sentence.hit, chunk.doc_id, start, end, text, chunk.title, chunk.section_path)
 
 
-def table_row(sentence: Evidence) -> str | None:
-    """A table row read with its column names ("级别：三级医院，起付标准：800元"), or None when the
-    sentence is not a row under a header (:func:`qa.answering.tables.row_cells`)."""
-    cells = row_cells(sentence)
-    if not cells:
-        return None
-    said = ((name, sentence.text[start:end].rstrip("。")) for name, start, end in cells)
-    return "，".join(f"{name}：{cell}" if name else cell for name, cell in said if cell)
-
-
 def _clause_around(sentence: Evidence, span: Span) -> str:
     """The sentence's clauses that hold the span (all of the sentence when it is short; a table
     row with its column names)."""
-    row = table_row(sentence)
+    row = read_row(sentence)
     if row:
         return row
     text = sentence.text

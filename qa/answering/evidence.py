@@ -68,8 +68,11 @@ def leads(text: str, spans: list[tuple[int, int]], offset: int) -> list[str]:
     predicate ("一级医院报销比例为85%；二级为75%；三级为60%"), so "三级为60%" is about 报销比例."""
     out, lead, previous_end = [], "", None
     for start, end in spans:
-        between = text[previous_end - offset : start - offset] if previous_end is not None else "\n"
-        continues = previous_end is not None and "\n" not in between and text[previous_end - offset - 1] in ";；"
+        continues = (
+            previous_end is not None
+            and text[previous_end - offset - 1] in ";；"
+            and "\n" not in text[previous_end - offset : start - offset]
+        )
         lead = lead if continues else ""
         out.append(lead)
         lead += text[start - offset : end - offset]

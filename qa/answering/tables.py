@@ -30,6 +30,16 @@ def row_cells(sentence: Evidence) -> list[tuple[str, int, int]] | None:
     return out
 
 
+def read_row(sentence: Evidence) -> str | None:
+    """A table row read with its column names ("级别：三级医院，起付标准：800元"), or None when the
+    sentence is not a row under a header (:func:`row_cells`)."""
+    cells = row_cells(sentence)
+    if not cells:
+        return None
+    said = ((name, sentence.text[start:end].rstrip("。")) for name, start, end in cells)
+    return "，".join(f"{name}：{cell}" if name else cell for name, cell in said if cell)
+
+
 def asked_column(sentence: Evidence, question: str) -> tuple[int, int] | None:
     """The cell of a table row under the column the question names: among the cells the question
     does not itself name (the row's label, "二级医院"), the one whose column name shares the most
