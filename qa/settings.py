@@ -140,33 +140,33 @@ class ExtractiveSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     weights: tuple[tuple[str, float], ...] = (
-        ("sentence_score", 8.2413),
-        ("sentence_rank", -0.0653),
-        ("coverage", 2.8759),
-        ("period", 2.2688),
-        ("kind_number", 3.705),
-        ("kind_list", 1.2081),
-        ("kind_noun", 2.8492),
-        ("kind_clause", 1.5908),
+        ("sentence_score", 8.2053),
+        ("sentence_rank", -0.1589),
+        ("coverage", 2.4639),
+        ("period", 0.0),
+        ("kind_number", 3.7363),
+        ("kind_list", 1.4891),
+        ("kind_noun", 2.7869),
+        ("kind_clause", 1.5809),
         ("kind_person", 0.0),
-        ("unit_match", 2.9538),
-        ("first_number", 1.65),
+        ("unit_match", 2.9795),
+        ("first_number", 1.7737),
         ("novelty", 0.0),
         ("restates", 0.0),
         ("near", 0.0),
         ("after_anchor", 0.0),
         ("before_anchor", 0.0),
-        ("near_distinct", 0.728),
-        ("after_distinct", 0.4641),
-        ("length", 1.8029),
-        ("clauses", -1.2874),
-        ("answer_clause", 1.0513),
-        ("clause_coverage", 1.465),
-        ("whole_sentence", 1.1643),
-        ("reference", -7.5383),
-        ("pair", -0.036),
-        ("head_match", 1.9789),
-        ("dangling", -6.2102),
+        ("near_distinct", 0.5996),
+        ("after_distinct", 0.4703),
+        ("length", 1.6915),
+        ("clauses", -1.1906),
+        ("answer_clause", 1.0547),
+        ("clause_coverage", 1.4387),
+        ("whole_sentence", 1.074),
+        ("reference", -7.5451),
+        ("pair", -0.0856),
+        ("head_match", 1.918),
+        ("dangling", -6.1371),
     )
 
 
@@ -184,45 +184,45 @@ class RefusalSettings:
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
     generative: tuple[tuple[str, float], ...] = (
-        ("bias", -1.1004),
-        ("logprob_mean", 0.0341),
-        ("logprob_min", 0.9783),
+        ("bias", -1.3364),
+        ("logprob_mean", 0.0),
+        ("logprob_min", 1.0493),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 0.9774),
-        ("cited_coverage", 2.046),
+        ("coverage", 0.9385),
+        ("cited_coverage", 1.9947),
         ("question_missing", 0.0),
-        ("kind_fit", 0.7877),
+        ("kind_fit", 1.0759),
         ("cited_rank", 0.0),
         ("reader_score", 0.0),
-        ("doubt", -3.4167),
-        ("withheld_doubt", -0.2929),
-        ("period_broader", -1.3697),
-        ("head_missing", -0.5457),
-        ("name_missing", -0.1586),
+        ("doubt", -3.2064),
+        ("withheld_doubt", -0.3634),
+        ("period_broader", -1.6199),
+        ("head_missing", -0.5571),
+        ("name_missing", -0.1623),
         ("restated", 0.0),
     )
     extractive: tuple[tuple[str, float], ...] = (
-        ("bias", -4.5975),
+        ("bias", -4.9685),
         ("logprob_mean", 0.0),
         ("logprob_min", 0.0),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 1.8729),
-        ("cited_coverage", 2.8141),
+        ("coverage", 1.5862),
+        ("cited_coverage", 2.9254),
         ("question_missing", 0.0),
-        ("kind_fit", 1.5897),
-        ("cited_rank", -0.4421),
-        ("reader_score", 1.4159),
+        ("kind_fit", 2.0112),
+        ("cited_rank", -0.318),
+        ("reader_score", 1.4083),
         ("doubt", 0.0),
         ("withheld_doubt", 0.0),
-        ("period_broader", -1.8345),
-        ("head_missing", -0.5028),
-        ("name_missing", -0.0444),
+        ("period_broader", -1.4686),
+        ("head_missing", -0.4684),
+        ("name_missing", -0.1432),
         ("restated", 0.0),
     )
     generative_threshold: float = 0.25
-    # Refits have put this at 0.1 to 0.25 (the latest, 2026-12-04: 0.25); a refit once gave
+    # Refits have put this at 0.1 to 0.3 (the latest, 2026-12-04 evening: 0.3); a refit once gave
     # 0.1 (0.05 F1 more on the tuning splits), but at 0.1 the
     # extractive reader answered the reliability suite's prompt injection and markup-only
     # questions with a name and a heading; the earlier fit, 0.3, refuses them. Calibration
@@ -232,7 +232,7 @@ class RefusalSettings:
     # generator (above 1: never); calibrate's lowest_safe_threshold, with a one-standard-error
     # margin and the least confident skipped answers tested on their own (a cut at 0.68 without
     # them skipped 62% of the test split's questions, 0.09 F1 worse than on the tuning split).
-    skip_generator: float = 0.9
+    skip_generator: float = 0.88
 
     def weights(self, reader: str) -> tuple[tuple[str, float], ...]:
         return self.generative if reader == "generative" else self.extractive

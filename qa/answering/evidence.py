@@ -80,6 +80,21 @@ def leads(text: str, spans: list[tuple[int, int]], offset: int) -> list[str]:
     return out
 
 
+def about_period(years: frozenset[int], sentence: Evidence, rival: float) -> bool:
+    """Whether ``sentence`` may speak of ``years`` once other sentences are about exactly them
+    (``rival``: the best score among those): its period is those years, or it has none, or it
+    is a longer period holding them and it names one of them itself or bears on the question
+    more than any sentence about them. A five-year review's "年均增长7.2%" is not the figure of
+    one of its years when that year's own "增长13.4%" is there; its "2021年新增…" may be, and so
+    may its "占农业产值43%" when nothing about the year itself comes close."""
+    adjustment = period_adjustment(years, sentence.period, 1.0)
+    if adjustment != 0:
+        return adjustment > 0
+    if not years_named(sentence.period) or years & years_named(sentence.text):
+        return True
+    return sentence.score > rival
+
+
 class EvidenceSelector:
     """Component: ``run(question, hits, query_vector=None) -> list[Evidence]``, best first.
 
@@ -167,9 +182,10 @@ class EvidenceSelector:
             elif wants_list and ENUMERATION.search(sentence.text):
                 score += s.type_weight
             scored.append(Evidence(**{**sentence.__dict__, "score": score, "coverage": max(own, context)}))
-        if years and any(period_adjustment(years, e.period, 1.0) > 0 for e in scored):
+        exact = [e.score for e in scored if period_adjustment(years, e.period, 1.0) > 0]
+        if years and exact:
             # some sentences are about the period asked: those about other periods only mislead
-            scored = [e for e in scored if period_adjustment(years, e.period, 1.0) >= 0]
+            scored = [e for e in scored if about_period(years, e, max(exact))]
         scored.sort(key=lambda e: -e.score)
         # the best sentence of each of the first few passages first, then the best of the rest
         leaders = [next((e for e in scored if e.hit == h), None) for h in range(s.per_hit_leaders)]

@@ -1,11 +1,12 @@
 """What a Chinese question asks for, read from its question words.
 
 ``asks("今年新建多少公里农村公路？")`` → ``Asks(kind="number", unit="公里", parts=False)``.
-The kinds follow the interrogatives of Mandarin: 多少/几 (a quantity), 哪些/分别 (several
-items), 谁 (a person), 为什么 (a reason), 怎么/如何 (a way), 吗/能不能 (yes or no), and
-everything else (a name or a phrase). In a question of several clauses, the last clause that
-asks something sets the kind; the clauses before it set the scene ("过了多久还没发货，可以怎么
-办？" asks how, "几个邻居都说…，真是这样吗？" asks yes or no).
+The kinds follow the interrogatives of Mandarin: 多少/几 (a quantity), 哪些/哪几/分别 (several
+items), 谁 (a person), 为什么 (a reason), 怎么/如何 (a way), 吗/是否 and the A-not-A form of
+any verb (能不能, 用不用, 交了没有: yes or no), and everything else (a name or a phrase). In
+a question of several clauses, the last clause that asks something sets the kind; the clauses
+before it set the scene ("过了多久还没发货，可以怎么办？" asks how, "几个邻居都说…，真是这样
+吗？" asks yes or no).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 
 from qa.text import MEASURE_WORDS, UNITS
 
-# 几 after 这/那/前/近 is a span of time (这几年, 近几天), not a count (收到后几日内 still counts)
-SPAN_OF_TIME = r"(?<![这那前近])"
+# 几 after 这/那/前/近 is a span of time (这几年, 近几天), not a count (收到后几日内 still counts);
+# after 哪 it asks which ones (哪几种, 哪几项: a list)
+SPAN_OF_TIME = r"(?<![这那前近哪])"
 NUMBER_Q = re.compile(
     rf"多少|{SPAN_OF_TIME}几[个年天次项名所家条座户倍岁月日十百千万亿成]?|多大|多高|多长|多久|多远|多重|"
     r"百分之|比例|比重|占比|增速|增幅|年均|到多少|什么水平"
@@ -26,7 +28,10 @@ LIST_Q = re.compile(r"哪些|哪几|都有|有什么|包括什么|分别|哪[两
 PERSON_Q = re.compile(r"谁|哪位|什么人|叫什么名字")
 WHY_Q = re.compile(r"为什么|为何|什么原因|原因是|为了什么|目的是")
 HOW_Q = re.compile(r"怎么|怎样|如何|什么办法|什么措施|哪些措施|做了什么|干了什么|咋")
-YESNO_Q = re.compile(r"吗[?？。!！]*$|能不能|可不可以|是不是|有没有|算不算|要不要|会不会|行不行|合不合法|是否")
+# 吗 at the end, 是否, and the A-not-A question of any verb or adjective: 用不用, 给不给, 有没有,
+# and of a two-character word by its first character (可不可以, 合不合法, 应不应该), and the
+# colloquial tag at the end (交了没有？ 能退不？)
+YESNO_Q = re.compile(r"吗[?？。!！]*$|是否|([\u4e00-\u9fff])[不没]\1|(?:[了过]没有?|不)[?？。!！]*$")
 SEVERAL_Q = re.compile(r"分别|各(?:是|为|有|自|占)?(?:多少|几)|和.{1,12}(?:都|各)|哪[两三四五六七八九十]")
 CLAUSE_BREAK = re.compile(r"[，,；;]")
 ASKING_WORD = re.compile(r"^(?:哪|什么|啥)")

@@ -54,6 +54,30 @@ def test_sentences_about_another_period_are_dropped_when_the_asked_one_is_there(
     assert all(e.period != "2029年" for e in chosen)
 
 
+def _five_years_and_the_last(passages):
+    """Two passages of two documents: a five-year review's, and one about its last year alone."""
+    return [
+        Hit(Chunk(f"d{n}#0", f"d{n}", 0, 0, len(t), t, ("回顾",), period, "body", "某县报告"), 1.0)
+        for n, (t, period) in enumerate(zip(passages, ["2026—2030年", "2030年"]))
+    ]
+
+
+def test_a_longer_period_holding_the_asked_year_gives_way_to_that_years_own_sentences():
+    hits = _five_years_and_the_last(
+        ["这五年，全县财政收入年均增长8%。2028年，全县新建乡村图书馆9座。", "全年财政收入增长12%。"]
+    )
+    chosen = [e.text for e in EvidenceSelector(EvidenceSettings()).run("2030年全县财政收入增长多少？", hits)]
+    assert chosen == ["全年财政收入增长12%。"]  # the five-year average is not 2030's figure
+    chosen = [e.text for e in EvidenceSelector(EvidenceSettings()).run("2028年全县新建多少座乡村图书馆？", hits)]
+    assert "2028年，全县新建乡村图书馆9座。" in chosen  # it names the year itself
+
+
+def test_a_longer_period_stays_when_it_bears_on_the_question_more_than_the_years_own_text():
+    hits = _five_years_and_the_last(["这五年，全县森林覆盖率达到46%。", "全年新建乡村图书馆9座。"])
+    chosen = [e.text for e in EvidenceSelector(EvidenceSettings()).run("截至2030年全县森林覆盖率是多少？", hits)]
+    assert chosen[0] == "这五年，全县森林覆盖率达到46%。"  # a state at the period's end
+
+
 class _Encoder:
     """Sentence vectors that point at the question only for sentences about 公交车."""
 

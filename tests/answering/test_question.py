@@ -16,6 +16,16 @@ from qa.answering.question import asks, names_only
         ("怎么申请住房补贴？", "how"),
         ("没签合同能要回工资吗？", "yesno"),
         ("新建的公园叫什么？", "text"),
+        # the A-not-A question of any verb or adjective, and the colloquial tags at the end
+        ("装修前用不用跟物业报备？", "yesno"),
+        ("押金退不退？", "yesno"),
+        ("这份协议合不合法？", "yesno"),
+        ("补贴发下来了没有？", "yesno"),
+        ("网上买的能退不？", "yesno"),
+        ("为什么补贴还不发？", "why"),  # 不 inside a why question is not a tag
+        # 哪几 asks which ones, not how many
+        ("申请补贴要交哪几种材料？", "list"),
+        ("镇上几种补贴都能领？", "number"),
     ],
 )
 def test_kind(question, kind):
