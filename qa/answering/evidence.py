@@ -20,7 +20,7 @@ from qa.answering.question import asks
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit, period_adjustment
 from qa.settings import EvidenceSettings
-from qa.text import number_spans, short_title, split_sentences, squeeze_spaces, years_named
+from qa.text import YEAR_SPAN, number_spans, short_title, split_sentences, squeeze_spaces, years_named
 
 ASKING = ("？", "?")  # the marks that end a question
 SECTION_SHOWN = 24  # characters of a section heading shown to the generator
@@ -82,17 +82,24 @@ def leads(text: str, spans: list[tuple[int, int]], offset: int) -> list[str]:
 
 def about_period(years: frozenset[int], sentence: Evidence, rival: float) -> bool:
     """Whether ``sentence`` may speak of ``years`` once other sentences are about exactly them
-    (``rival``: the best score among those): its period is those years, or it has none, or it
-    is a longer period holding them and it names one of them itself or bears on the question
-    more than any sentence about them. A five-year review's "年均增长7.2%" is not the figure of
-    one of its years when that year's own "增长13.4%" is there; its "2021年新增…" may be, and so
-    may its "占农业产值43%" when nothing about the year itself comes close."""
+    (``rival``: the best score among those, less their bonus for the period): its period is those
+    years, or it has none; a period that overlaps them (a five-year review for one of its years,
+    one year for the five) stays only when the sentence names one of the years asked as a year of
+    its own or bears on the question at least as much as any sentence about them. A five-year
+    review's "年均增长7.2%" is not the figure of one of its years when that year's own "增长13.4%"
+    is there; its "2021年新增…" may be, and so may its "占农业产值43%" when nothing about the
+    year itself comes close."""
     adjustment = period_adjustment(years, sentence.period, 1.0)
     if adjustment != 0:
         return adjustment > 0
-    if not years_named(sentence.period) or years & years_named(sentence.text):
+    if not years_named(sentence.period) or years & single_years(sentence.text):
         return True
-    return sentence.score > rival
+    return sentence.score >= rival
+
+
+def single_years(text: str) -> frozenset[int]:
+    """The years ``text`` names one by one ("2021年"), not as the ends of a range ("2017—2021年")."""
+    return frozenset(int(m[1]) for m in YEAR_SPAN.finditer(text) if not m[2])
 
 
 class EvidenceSelector:
@@ -185,7 +192,7 @@ class EvidenceSelector:
         exact = [e.score for e in scored if period_adjustment(years, e.period, 1.0) > 0]
         if years and exact:
             # some sentences are about the period asked: those about other periods only mislead
-            scored = [e for e in scored if about_period(years, e, max(exact))]
+            scored = [e for e in scored if about_period(years, e, max(exact) - s.period_weight)]
         scored.sort(key=lambda e: -e.score)
         # the best sentence of each of the first few passages first, then the best of the rest
         leaders = [next((e for e in scored if e.hit == h), None) for h in range(s.per_hit_leaders)]

@@ -28,10 +28,18 @@ LIST_Q = re.compile(r"哪些|哪几|都有|有什么|包括什么|分别|哪[两
 PERSON_Q = re.compile(r"谁|哪位|什么人|叫什么名字")
 WHY_Q = re.compile(r"为什么|为何|什么原因|原因是|为了什么|目的是")
 HOW_Q = re.compile(r"怎么|怎样|如何|什么办法|什么措施|哪些措施|做了什么|干了什么|咋")
-# 吗 at the end, 是否, and the A-not-A question of any verb or adjective: 用不用, 给不给, 有没有,
-# and of a two-character word by its first character (可不可以, 合不合法, 应不应该), and the
-# colloquial tag at the end (交了没有？ 能退不？)
-YESNO_Q = re.compile(r"吗[?？。!！]*$|是否|([\u4e00-\u9fff])[不没]\1|(?:[了过]没有?|不)[?？。!！]*$")
+# 吗 at the end, 是否, and the A-not-A question of any verb or adjective: 用不用, 有没有, a
+# two-character word whole or by its first character (需要不需要, 合不合法), a verb and its object
+# before it (交社保不交？), and the colloquial tags at the end (交了没有？ 有这条没有？ 能退不？).
+# Idioms of the same shape that mean "often" or "cold" (动不动, 时不时, 爱理不理) ask nothing.
+A_NOT_A = r"(?<![爱一])(?!动不动|时不时)([\u4e00-\u9fff]{1,2})[不没]\1"
+YESNO_Q = re.compile(
+    rf"吗[?？。!！]*$|是否|{A_NOT_A}|([\u4e00-\u9fff])[\u4e00-\u9fff]{{1,4}}不\2[?？。!！]*$"
+    r"|(?:[了过]没有?|没有|不)[?？。!！]*$"
+)
+# A clause that asks which or what (哪个部门, 什么条件) asks for a name or a phrase, even with an
+# A-not-A inside it ("交不交社保由哪个部门定？").
+WHICH_OR_WHAT = re.compile(r"哪|什么|啥")
 SEVERAL_Q = re.compile(r"分别|各(?:是|为|有|自|占)?(?:多少|几)|和.{1,12}(?:都|各)|哪[两三四五六七八九十]")
 CLAUSE_BREAK = re.compile(r"[，,；;]")
 ASKING_WORD = re.compile(r"^(?:哪|什么|啥)")
@@ -81,7 +89,7 @@ def kind_of(question: str) -> str:
         return "list"
     if PERSON_Q.search(question):
         return "person"
-    if YESNO_Q.search(question):
+    if YESNO_Q.search(question) and not WHICH_OR_WHAT.search(question):
         return "yesno"
     return "text"
 

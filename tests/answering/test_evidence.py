@@ -54,22 +54,25 @@ def test_sentences_about_another_period_are_dropped_when_the_asked_one_is_there(
     assert all(e.period != "2029年" for e in chosen)
 
 
-def _five_years_and_the_last(passages):
+def _five_years_and_the_last(passages, scores=(1.0, 1.0)):
     """Two passages of two documents: a five-year review's, and one about its last year alone."""
     return [
-        Hit(Chunk(f"d{n}#0", f"d{n}", 0, 0, len(t), t, ("回顾",), period, "body", "某县报告"), 1.0)
-        for n, (t, period) in enumerate(zip(passages, ["2026—2030年", "2030年"]))
+        Hit(Chunk(f"d{n}#0", f"d{n}", 0, 0, len(t), t, ("回顾",), period, "body", "某县报告"), score)
+        for n, (t, period, score) in enumerate(zip(passages, ["2026—2030年", "2030年"], scores))
     ]
 
 
 def test_a_longer_period_holding_the_asked_year_gives_way_to_that_years_own_sentences():
-    hits = _five_years_and_the_last(
-        ["这五年，全县财政收入年均增长8%。2028年，全县新建乡村图书馆9座。", "全年财政收入增长12%。"]
-    )
-    chosen = [e.text for e in EvidenceSelector(EvidenceSettings()).run("2030年全县财政收入增长多少？", hits)]
-    assert chosen == ["全年财政收入增长12%。"]  # the five-year average is not 2030's figure
-    chosen = [e.text for e in EvidenceSelector(EvidenceSettings()).run("2028年全县新建多少座乡村图书馆？", hits)]
-    assert "2028年，全县新建乡村图书馆9座。" in chosen  # it names the year itself
+    five_years = "这五年，全县财政收入年均增长8%。2026—2030年，全县税收年均增长9%。2030年，全县新建乡村图书馆9座。"
+    hits = _five_years_and_the_last([five_years, "全年全县财政收入增长12%，税收增长10%。"])
+    chosen = [e.text for e in EvidenceSelector(EvidenceSettings()).run("2030年全县财政收入和税收各增长多少？", hits)]
+    assert chosen[0] == "全年全县财政收入增长12%，税收增长10%。"
+    # the five-year averages are not 2030's figures, and a range does not name 2030 as a year
+    assert not any("年均" in text for text in chosen)
+    # a sentence of the review that names the year itself stays, even ranked below the year's own
+    hits = _five_years_and_the_last([five_years, "全年全县新建乡村图书馆的工作顺利。"], scores=(0.2, 1.0))
+    chosen = [e.text for e in EvidenceSelector(EvidenceSettings()).run("2030年全县新建多少座乡村图书馆？", hits)]
+    assert "2030年，全县新建乡村图书馆9座。" in chosen
 
 
 def test_a_longer_period_stays_when_it_bears_on_the_question_more_than_the_years_own_text():

@@ -22,7 +22,13 @@ from qa.answering.question import asks, names_only
         ("这份协议合不合法？", "yesno"),
         ("补贴发下来了没有？", "yesno"),
         ("网上买的能退不？", "yesno"),
-        ("为什么补贴还不发？", "why"),  # 不 inside a why question is not a tag
+        ("需要不需要先备案？", "yesno"),
+        ("你们交社保不交？", "yesno"),
+        ("合同里有这一条没有？", "yesno"),
+        # idioms of the same shape ask nothing, and a clause asking which or what asks for a name
+        ("单位动不动就扣钱，能去哪里投诉？", "text"),
+        ("窗口人员爱理不理，找哪个部门？", "text"),
+        ("交不交物业费由哪个部门定？", "text"),
         # 哪几 asks which ones, not how many
         ("申请补贴要交哪几种材料？", "list"),
         ("镇上几种补贴都能领？", "number"),
