@@ -134,6 +134,11 @@ def years_named(text: str | None) -> frozenset[int]:
     return frozenset(years)
 
 
+def single_years(text: str) -> frozenset[int]:
+    """The years a text names one by one ("2021年"), not as the ends of a range ("2017—2021年")."""
+    return frozenset(int(m[1]) for m in YEAR_SPAN.finditer(text) if not m[2])
+
+
 # -- numbers and measure words -----------------------------------------------------------------
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 # Measure words and units that follow a count or an amount in Chinese government and legal text.

@@ -23,14 +23,13 @@ from qa.answering.refusal import Decision, RefusalPolicy
 from qa.answering.types import Answer, Draft
 from qa.search.hits import Hit
 from qa.settings import Settings
-from qa.text import YEAR_SPAN
+from qa.text import single_years
 
 
 def uncovered_years(rewritten: str, known_years: frozenset[int]) -> list[int]:
     """Years the question names explicitly that no document mentions at all: the one case a
     refusal is certain before reading (empty when the documents name no year)."""
-    years = {int(m[1]) for m in YEAR_SPAN.finditer(rewritten) if not m[2]}
-    return sorted(y for y in years if y not in known_years) if known_years else []
+    return sorted(y for y in single_years(rewritten) if y not in known_years) if known_years else []
 
 
 class Answerer:

@@ -20,7 +20,7 @@ from qa.answering.question import asks
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit, period_adjustment
 from qa.settings import EvidenceSettings
-from qa.text import YEAR_SPAN, number_spans, short_title, split_sentences, squeeze_spaces, years_named
+from qa.text import number_spans, short_title, single_years, split_sentences, squeeze_spaces, years_named
 
 ASKING = ("？", "?")  # the marks that end a question
 SECTION_SHOWN = 24  # characters of a section heading shown to the generator
@@ -95,11 +95,6 @@ def about_period(years: frozenset[int], sentence: Evidence, rival: float) -> boo
     if not years_named(sentence.period) or years & single_years(sentence.text):
         return True
     return sentence.score >= rival
-
-
-def single_years(text: str) -> frozenset[int]:
-    """The years ``text`` names one by one ("2021年"), not as the ends of a range ("2017—2021年")."""
-    return frozenset(int(m[1]) for m in YEAR_SPAN.finditer(text) if not m[2])
 
 
 class EvidenceSelector:
@@ -190,7 +185,7 @@ class EvidenceSelector:
                 score += s.type_weight
             scored.append(Evidence(**{**sentence.__dict__, "score": score, "coverage": max(own, context)}))
         exact = [e.score for e in scored if period_adjustment(years, e.period, 1.0) > 0]
-        if years and exact:
+        if exact:
             # some sentences are about the period asked: those about other periods only mislead
             scored = [e for e in scored if about_period(years, e, max(exact) - s.period_weight)]
         scored.sort(key=lambda e: -e.score)

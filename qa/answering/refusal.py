@@ -12,10 +12,10 @@ logistic weights fitted on the tuning split (``python -m eval calibrate``; the w
 :class:`qa.settings.RefusalSettings`), and refuses below the threshold fitted with them.
 
 Certain cases need no weights: nothing retrieved, nothing grounded, an answer that only
-repeats the question (it adds no information), a heading or the document's title as the answer
-to a yes-or-no question (it names a topic and settles nothing), a figure of another kind than the one the
-question names (a rate for 多少元), or an answer cited from a sentence about other years than
-the ones the question names.
+repeats the question (it adds no information), a heading or the document's title as the
+answer to a yes-or-no question (it names a topic and settles nothing), a figure of another kind
+than the one the question names (a rate for 多少元), or an answer cited from a sentence about
+other years than the ones the question names.
 """
 
 from __future__ import annotations

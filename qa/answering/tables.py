@@ -17,8 +17,8 @@ def row_cells(sentence: Evidence) -> list[tuple[str, int, int]] | None:
     header = sentence.section[-1] if sentence.section else ""
     if not (TABLE_ROW.search(sentence.text) and TABLE_ROW.search(header)):
         return None
-    names = [name.strip() for name in header.split("|")]
-    cells = [(m.start(), m.end()) for m in re.finditer(r"[^|]+", sentence.text)]
+    names = [name.strip() for name in header.strip().strip("|").split("|")]  # Markdown: "| a | b |"
+    cells = [(m.start(), m.end()) for m in re.finditer(r"[^|]+", sentence.text) if m.group().strip()]
     if len(names) != len(cells):
         return None
     out = []

@@ -43,11 +43,13 @@ SENTENCE_END = re.compile(f"[{SENTENCE_MARKS}]")
 LEAD_MAX_CHARS = 40
 # Question-and-answer pages (政策问答, 常见问题): a short line that is one question heads the
 # answer after it; "问：" and "答：" only label the two.
-# A table row as decode writes one (its cells joined by " | "): the table's first row names the
-# columns, and every later row is read under it ("三级医院 | 800元" under "级别 | 起付标准").
-TABLE_ROW = re.compile(r"\S \| \S")
 QA_LABEL = re.compile(r"^(?:问|答|[QA])\s*[:：]\s*")
 QUESTION_HEADING = re.compile(rf"^(?:(?:\d{{1,3}}|[{CN_DIGITS}]+)\s*[.．、]\s*)?[^{SENTENCE_MARKS}]{{2,60}}[？?]$")
+# A table row as decode writes one (its cells joined by " | "), or as Markdown does ("| a | b |"):
+# the table's first row names the columns, and every later row is read under it ("三级医院 |
+# 800元" under "级别 | 起付标准"). A Markdown table's alignment row ("|---|:---:|") says nothing.
+TABLE_ROW = re.compile(r"\S \| \S")
+ALIGNMENT_ROW = re.compile(r"^(?=.*-)(?=.*\|)[\s|:-]+$")
 
 YEAR_LEAD = re.compile(r"^(?P<y>(?:19|20)\d{2})年")
 YEAR_ANY = re.compile(r"(?:19|20)\d{2}年")
@@ -131,7 +133,7 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
     for start, end in spans:
         line = text[start:end]
         key = _squash(line)
-        if BOILERPLATE.match(key) or (title_key and key == title_key):
+        if BOILERPLATE.match(key) or (title_key and key == title_key) or (header and ALIGNMENT_ROW.match(line)):
             continue
         source_match = SOURCE_LINE.search(line)
         if source_match and len(key) <= 80:

@@ -3,7 +3,7 @@
 from qa.answering.evidence import Evidence
 from qa.answering.extractive import ExtractiveReader
 from qa.answering.question import asks
-from qa.answering.tables import asked_column, row_cells
+from qa.answering.tables import asked_column, read_row, row_cells
 from qa.settings import ExtractiveSettings
 
 HEADER = "医院级别 | 起付标准 | 报销比例"
@@ -23,6 +23,11 @@ def test_row_cells_name_each_cell_by_its_column():
     ]
     assert row_cells(_row("二级医院 | 500元")) is None  # fewer cells than the header names
     assert row_cells(_row("二级医院起付500元。", ("三、待遇",))) is None  # not a row
+
+
+def test_a_markdown_row_reads_as_a_decoded_one():
+    row = _row("| 二级医院 | 500元 | 75% |", ("| 医院级别 | 起付标准 | 报销比例 |",))
+    assert read_row(row) == "医院级别：二级医院，起付标准：500元，报销比例：75%"
 
 
 def test_the_cell_under_the_column_the_question_names():

@@ -152,6 +152,11 @@ def test_html_and_markdown(tmp_path):
     assert header.kind == "heading" and first.kind == last.kind == "body"
     assert first.section == last.section == ("医院级别 | 起付标准",)
     assert after.section == ()
+    # a Markdown table: the same, its alignment row left out
+    table_md = parse_document("# 某县医保待遇\n\n| 医院级别 | 起付标准 |\n|:---|---:|\n| 一级医院 | 200元 |\n", "md")
+    header, row = [p for p in table_md.paragraphs if "|" in p.text]
+    assert header.kind == "heading" and row.text == "| 一级医院 | 200元 |"
+    assert row.section[-1] == "| 医院级别 | 起付标准 |"
     md = parse_document("# 报告\n\n## 一、回顾\n\n去年增长5%。\n", "md")
     assert md.title == "报告"
     body = [p for p in md.paragraphs if p.kind == "body"]
