@@ -30,6 +30,11 @@ SENTENCE_END = "。;；!！?？"
 SENTENCE = re.compile(rf"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[”’\"」』)）]*|\n|$)")
 CLAUSE_MARKS = "，,、：:"
 CLAUSE = re.compile(rf"[^{SENTENCE_END}，,\n]+")
+# The mark that starts a list item: （一） (1) 一、 1. 1、 or a bullet.
+LIST_ITEM_MARK = r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]\D|[•·●■◆▪-]\s)"
+LIST_ITEM = re.compile(rf"^\s*{LIST_ITEM_MARK}")
+# A sentence that introduces the items after it ("具备以下条款：", "下列费用由用人单位支付：").
+INTRODUCES_ITEMS = re.compile(r"[:：]$")
 
 
 def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -192,6 +197,7 @@ QUALIFIERS = r"(?:以\s*上|以\s*内|以\s*下|左右|多|余)"
 # subject to its figure (达到, 为, 是) do not: "产量达到100万吨" states 100万吨.
 BOUNDS = r"(?:超过|突破|不少于|不低于|不超过|不高于|不足|不到|多于|少于|高于|低于|逾|约|将近|接近)"
 _UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+UNIT = rf"(?:{_UNIT})"  # any of UNITS, the longest first
 NUMBER = re.compile(
     rf"(?:{BOUNDS}\s*)?"
     rf"(?:[{CN_DIGITS}]+连[\u4e00-\u9fff](?=\W|$)|\d+(?:\.\d+)?(?![\dA-Za-z.])|百分之[{CN_DIGITS}点\d.]+|"

@@ -20,7 +20,16 @@ from qa.answering.question import asks
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit, period_adjustment
 from qa.settings import EvidenceSettings
-from qa.text import number_spans, short_title, single_years, split_sentences, squeeze_spaces, years_named
+from qa.text import (
+    INTRODUCES_ITEMS,
+    LIST_ITEM,
+    number_spans,
+    short_title,
+    single_years,
+    split_sentences,
+    squeeze_spaces,
+    years_named,
+)
 
 ASKING = ("？", "?")  # the marks that end a question
 SECTION_SHOWN = 24  # characters of a section heading shown to the generator
@@ -80,6 +89,38 @@ def leads(text: str, spans: list[tuple[int, int]], offset: int) -> list[str]:
     return out
 
 
+def item_blocks(text: str, spans: list[tuple[int, int]], offset: int, max_chars: int) -> list[tuple[int, int, str]]:
+    """The list items that a sentence introduces ("并具备以下条款：" then "（一）…；" "（二）…；" on
+    lines of their own), each run of them as one span ``(start, end, introducing sentence)``:
+    the items answer together what the sentence before them asks for, and one of them alone
+    ("劳动合同期限") is a fragment. Runs of fewer than two items, or longer than ``max_chars``,
+    are left as they are."""
+    at = lambda start, end: text[start - offset : end - offset]
+    blocks, i = [], 0
+    while i < len(spans) - 1:
+        lead, first = spans[i], spans[i + 1]
+        if not INTRODUCES_ITEMS.search(at(*lead)) or not _item_starts(at, lead, first):
+            i += 1
+            continue
+        last, items = i + 1, 1
+        for k in range(i + 2, len(spans)):
+            if _item_starts(at, spans[k - 1], spans[k]):
+                items += 1
+            elif "\n" in at(spans[k - 1][1], spans[k][0]):
+                break  # a line that is no item ends the list
+            last = k
+        start, end = first[0], spans[last][1]
+        if items >= 2 and end - start <= max_chars:
+            blocks.append((start, end, at(*lead)))
+        i = last + 1
+    return blocks
+
+
+def _item_starts(at, previous: tuple[int, int], span: tuple[int, int]) -> bool:
+    """Whether ``span`` opens a list item: on a new line, after an item mark."""
+    return "\n" in at(previous[1], span[0]) and bool(LIST_ITEM.match(at(*span)))
+
+
 def about_period(years: frozenset[int], sentence: Evidence, rival: float) -> bool:
     """Whether ``sentence`` may speak of ``years`` once other sentences are about exactly them
     (``rival``: the best score among those, less their bonus for the period): its period is those
@@ -133,7 +174,10 @@ class EvidenceSelector:
         for index, hit in enumerate(hits[: self.settings.hits]):
             chunk = hit.chunk
             spans = split_sentences(chunk.text, chunk.start)
-            for (start, end), lead in zip(spans, leads(chunk.text, spans, chunk.start)):
+            units = list(zip(spans, leads(chunk.text, spans, chunk.start)))
+            for start, end, lead in item_blocks(chunk.text, spans, chunk.start, self.settings.max_chars):
+                units = [u for u in units if not start <= u[0][0] < end] + [((start, end), lead)]
+            for (start, end), lead in sorted(units):
                 text = chunk.text[start - chunk.start : end - chunk.start]
                 if (chunk.doc_id, start) in seen or text.endswith(ASKING):
                     continue  # a question (an FAQ's, a rhetorical one) states nothing

@@ -137,13 +137,14 @@ def cite_messages(messages: list[dict], answer: str) -> list[dict]:
 
 def reader_messages(question: str, evidence: list[Evidence]) -> list[dict]:
     """The reader prompt: the fixed prefix, then the evidence sentences and the question."""
-    lines = [(e.where, e.text) for e in evidence]
+    lines = [(e.where, e.text.replace("\n", "")) for e in evidence]
     return reader_prefix() + [{"role": "user", "content": _reader_turn(lines, question)}]
 
 
 REWRITE_SYSTEM = (
     "你把对话中的追问改写成一个完整、独立的问题。\n"
-    "保留追问的意思和用词，从上一个问题里补上它省略的主语、对象或时间；只输出改写后的问题。"
+    "保留追问的意思和用词，从上一个问题里补上它省略的主语、对象或时间；只输出改写后的问题。\n"
+    "改写后只问追问要问的那一件事：不要把上一个问题抄进去，不要写成两个问句。"
 )
 
 # (previous question, follow-up, standalone question): invented, to show the task only.
@@ -152,6 +153,8 @@ REWRITE_EXAMPLES: tuple[tuple[str, str, str], ...] = (
     ("今年城镇新增就业目标是多少？", "去年呢？", "去年城镇新增就业是多少？"),
     ("物业管理条例规定业主大会怎么成立？", "它由谁来召集？", "业主大会由谁来召集？"),
     ("网购的商品有质量问题可以退货吗？", "运费谁出？", "网购商品因质量问题退货，运费由谁承担？"),
+    ("某县今年要新建几个停车场？", "建在哪儿？", "某县今年新建的停车场建在哪儿？"),
+    ("某县今年发放多少创业担保贷款？", "这个贷款的利息谁出？", "某县创业担保贷款的利息由谁承担？"),
 )
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.ingest.structure import Metadata, Paragraph, analyze
+from qa.text import LIST_ITEM_MARK
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -124,10 +125,7 @@ def _read_html(data: bytes) -> str:
 # A PDF line ending in one of these closes a sentence, a heading or a list item.
 LINE_END = "。！？；：!?;:…”’」』）)】》"
 # A line starting like this begins a new heading or list item, never a continuation.
-ITEM_START = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|"
-    r"第[一二三四五六七八九十百零\d]+[章节条款部分]|\d+[.、．]\D|[•·●■◆▪-]\s)"
-)
+ITEM_START = re.compile(rf"^\s*(?:第[一二三四五六七八九十百零\d]+[章节条款部分]|{LIST_ITEM_MARK})")
 PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?$")
 WRAP_RATIO = 0.8  # a line this close to the page's widest line ran into the margin
 WRAP_MIN_WIDTH = 30  # ... and pages whose widest line is narrower than this are not reflowed

@@ -7,8 +7,9 @@ question stays as it is, even when it opens with 那/还有/另外.
 
 :class:`FollowupRewriter` rewrites a dependent question into one standalone question with the
 generator (few-shot prompt, :data:`REWRITE_EXAMPLES`); without a generator, or when its
-rewrite is unusable, it falls back to rules: swap the previous question's most similar
-term (or time) for the new topic, or prefix the previous question's topic.
+rewrite is unusable (two questions side by side is not one), it falls back to rules: swap
+the previous question's most similar term (or time) for the new topic, or prefix what the
+previous question was about, without what it asked.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from qa.index.lexical import tokenize
-from qa.text import MEASURE_WORDS, names_time
+from qa.text import FIVE_YEARS_ON, MEASURE_WORDS, RELATIVE_PERIODS, UNIT, YEAR_SPAN, names_time, squash
 
 PRONOUN = re.compile(
     r"^(?:那么?|还有|另外)?\s*(?:它们?|他们|她们|这个|那个|这些|那些|该|其|此|这项|这一|这种|那种|"
@@ -121,12 +122,12 @@ def _swap_topic(previous: str, topic: str) -> str:
         return previous.replace(max(scored)[2], topic, 1)
     phrase = last_noun_phrase(previous)
     if phrase:  # no look-alike: the topic replaces the previous question's last noun phrase,
-        start, end = phrase  # and the measure word asked with the old topic goes ("几座" → "多少")
-        return ASKED_MEASURE.sub("多少", previous[:start]) + topic + previous[end:]
+        start, end = phrase  # and the measure word or unit asked with the old topic goes ("几座" → "多少")
+        return ASKED_MEASURE.sub("多少", previous[:start]) + topic + ASKED_MEASURE.sub("多少", previous[end:])
     return f"{topic}：{previous}"
 
 
-ASKED_MEASURE = re.compile(rf"(多少|几)[{MEASURE_WORDS}]")
+ASKED_MEASURE = re.compile(rf"(多少|几)(?:[{MEASURE_WORDS}]|{UNIT})")
 NOUN_FLAGS = ("n", "vn", "s", "b")  # nouns, verbal nouns, places, attributives (乡村, 农村, 公共)
 
 
@@ -151,13 +152,32 @@ def last_noun_phrase(text: str) -> tuple[int, int] | None:
     return (runs[-1][0], runs[-1][1]) if runs else None
 
 
+# What a question asks, as opposed to what it is about: "几座", "是多少", "多久", "哪儿", "吗".
+ASKING = re.compile(
+    rf"(?:是|有)?(?:多少(?:{UNIT}|[{MEASURE_WORDS}])?|几(?!年)(?:{UNIT}|[{MEASURE_WORDS}])|多[久长大高])(?:之内|以内|内)?"
+    r"|什么|哪[天年月里儿个些种家级]?|(?:由|是|被)?谁|怎么样?|如何|是否|[吗呢]$"
+)
+
+
+def about(question: str) -> str:
+    """What ``question`` is about: its words without what it asks or its closing marks
+    ("青禾县今年新建几座书屋？" → "青禾县今年新建书屋")."""
+    return ASKING.sub("", re.sub(r"[?？。!！\s]+$", "", question))
+
+
 def rewrite_by_rules(question: str, previous: str) -> str:
-    """The rule-based standalone form of a dependent question."""
+    """The rule-based standalone form of a dependent question: a topic or time swapped into the
+    previous question, or what the previous question was about put before this one (never what
+    it asked: the reader would answer that too)."""
     text = question.strip()
     swap = SWAP.match(text)
     if swap:
         return _swap_topic(previous, swap["topic"].strip())
-    topic = re.sub(r"[?？。!！]+$", "", previous)
+    topic = about(previous)
+    if names_time(text):  # the new question's own time replaces the previous one's
+        for pattern in (YEAR_SPAN, FIVE_YEARS_ON, *(p for p, _, _ in RELATIVE_PERIODS)):
+            topic = pattern.sub("", topic)
+        topic = re.sub(r"^[（(][^）)]*[）)]", "", topic)  # a year span left in brackets: "(2017—2021年)"
     return f"{topic}，{OPENER.sub('', text)}"
 
 
@@ -201,10 +221,26 @@ class FollowupRewriter:
         return Rewrite(rewrite_by_rules(question, previous), "rules")
 
 
+WHOLE_QUESTION = 6  # characters: a previous question this long found whole in a rewrite was glued to it
+
+
+def asks_twice(text: str) -> bool:
+    """Whether ``text`` is two questions: a question mark before its end, or two of its clauses
+    that each ask something ("…投了多少资金，…让多少人脱了贫？")."""
+    inner = re.sub(r"[?？。!！\s]+$", "", text)
+    if re.search(r"[?？]", inner):
+        return True
+    return sum(bool(ASKING.search(clause.strip())) for clause in re.split(r"[，,；;]", inner)) > 1
+
+
 def usable_rewrite(text: str, question: str, previous: str) -> bool:
     """A generator rewrite is kept when it is one question of sensible length that keeps the
-    new question's own content words."""
+    new question's own content words: not two questions side by side (a question mark before
+    the end, or the previous question whole with the new one after it)."""
     if not text or "\n" in text or len(text) > 2 * (len(question) + len(previous)):
+        return False
+    earlier = squash(re.sub(r"[?？。!！\s]+$", "", previous))
+    if asks_twice(text) or (len(earlier) >= WHOLE_QUESTION and earlier in squash(text)):
         return False
     own = topic_words(question)
     return all(w in text for w in own)

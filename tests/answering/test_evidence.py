@@ -135,3 +135,34 @@ def test_a_question_in_the_text_is_never_evidence():
     text = "水费多少钱一吨？居民用水每吨3.2元。"
     hits = [Hit(Chunk("d#0", "d", 0, 0, len(text), text, ("二、收费",), None, "body", "某县问答"), 1.0)]
     assert [e.text for e in EvidenceSelector(EvidenceSettings()).sentences(hits)] == ["居民用水每吨3.2元。"]
+
+
+ITEMS = (
+    "第九条　申请摊位补贴，应当提交下列材料：\n（一）营业执照复印件；\n（二）摊位租赁合同；\n（三）近三个月的流水。\n"
+    "补贴按季度发放。"
+)
+
+
+def _items_hits(text=ITEMS):
+    return [Hit(Chunk("d#0", "d", 0, 0, len(text), text, ("第九条",), None, "body", "某县摊位补贴办法"), 1.0)]
+
+
+def test_the_items_a_sentence_introduces_are_one_piece_of_evidence():
+    every = {e.text: e for e in EvidenceSelector(EvidenceSettings()).sentences(_items_hits())}
+    block = "（一）营业执照复印件；\n（二）摊位租赁合同；\n（三）近三个月的流水。"
+    assert set(every) == {"第九条　申请摊位补贴，应当提交下列材料：", block, "补贴按季度发放。"}
+    assert every[block].lead == "第九条　申请摊位补贴，应当提交下列材料："  # its words count for the items
+    assert ITEMS[every[block].start : every[block].end] == block
+    chosen = EvidenceSelector(EvidenceSettings()).run("申请摊位补贴要交哪些材料？", _items_hits())
+    assert block in [e.text for e in chosen]
+
+
+def test_items_stay_apart_without_a_sentence_that_introduces_them_or_beyond_the_budget():
+    plain = "摊位补贴按季度发放。\n（一）营业执照复印件；\n（二）摊位租赁合同；"
+    texts = [e.text for e in EvidenceSelector(EvidenceSettings()).sentences(_items_hits(plain))]
+    assert texts == ["摊位补贴按季度发放。", "（一）营业执照复印件；", "（二）摊位租赁合同；"]
+    short = EvidenceSelector(replace(EvidenceSettings(), max_chars=20)).sentences(_items_hits())
+    assert "（一）营业执照复印件；" in [e.text for e in short]
+    one = "应当提交下列材料：\n（一）营业执照复印件。\n补贴按季度发放。"  # one item is no list
+    alone = EvidenceSelector(EvidenceSettings()).sentences(_items_hits(one))
+    assert "（一）营业执照复印件。" in [e.text for e in alone]

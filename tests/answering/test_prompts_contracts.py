@@ -99,3 +99,10 @@ def test_no_prompt_shows_a_missing_value():
         *prompts.cite_messages(prompts.reader_prefix(), "是"),
     ]
     assert all("None" not in m["content"] for m in every)
+
+
+def test_evidence_of_several_lines_is_shown_on_one():
+    text = "（一）营业执照；\n（二）租赁合同。"
+    items = Evidence(0, "qinghe", 0, len(text), text, "青禾县摊位补贴办法", ("第九条",), None, 1.0, 0.5)
+    content = prompts.reader_messages("要交哪些材料？", [items])[-1]["content"]
+    assert "（一）营业执照；（二）租赁合同。" in content

@@ -50,6 +50,8 @@ def test_rule_rewrites_swap_topic_or_time():
     [
         ("今年全区改造多少条农村公路？", "那城市绿道呢？", "今年全区改造多少城市绿道？"),
         ("明年全镇新建几座公共厕所？", "那菜市场呢？", "明年全镇新建多少菜市场？"),
+        # the unit asked after the old topic goes too
+        ("今年肉牛存栏要稳定在多少头？", "那鲜奶产量呢？", "今年鲜奶产量要稳定在多少？"),
     ],
 )
 def test_topic_swap_replaces_the_whole_noun_phrase_and_its_measure_word(previous, question, expected):

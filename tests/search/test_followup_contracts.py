@@ -8,6 +8,7 @@ from qa.answering.generator import Token
 from qa.answering.prompts import rewrite_messages
 from qa.search.followup import (
     FollowupRewriter,
+    about,
     depends_on_history,
     last_noun_phrase,
     nouns,
@@ -74,8 +75,31 @@ def test_a_swapped_time_replaces_the_first_time_named():
     assert rewrite_by_rules("去年呢？", "青禾县新建几座书屋？") == "去年青禾县新建几座书屋？"  # none to replace
 
 
-def test_a_question_that_is_not_a_swap_gets_the_previous_question_as_its_topic():
-    assert rewrite_by_rules("那么它由谁管理？", PREVIOUS) == "青禾县今年新建几座书屋，它由谁管理？"
+def test_a_question_that_is_not_a_swap_gets_what_the_previous_one_was_about():
+    # what the previous question asked (几座) stays out: the reader would answer it too
+    assert rewrite_by_rules("那么它由谁管理？", PREVIOUS) == "青禾县今年新建书屋，它由谁管理？"
+    assert rewrite_by_rules("建在哪儿？", "东山县这几年要修多少公里绿道？") == "东山县这几年要修绿道，建在哪儿？"
+    # a time of its own replaces the previous question's
+    previous = "过去五年东山县修了多少公里绿道？"
+    assert rewrite_by_rules("今年还打算修几条？", previous) == "东山县修了绿道，今年还打算修几条？"
+    assert rewrite_by_rules("明年还建吗？", "2041年东山县建了几座书屋？") == "东山县建了书屋，明年还建吗？"
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [
+        ("青禾县今年新建几座书屋？", "青禾县今年新建书屋"),
+        ("东山县这几年修了多少公里绿道？", "东山县这几年修了绿道"),  # 这几年 is a time, not a count
+        ("摊位补贴多久发一次？", "摊位补贴发一次"),
+        ("书屋由哪个部门管？", "书屋由部门管"),
+        ("夜市能摆到几点吗？", "夜市能摆到几点"),
+        ("开业多久之内要办证？", "开业要办证"),  # the time it asks, with its 之内
+        ("书屋从哪天开始开放？", "书屋从开始开放"),
+        ("补贴是谁发的？", "补贴发的"),
+    ],
+)
+def test_what_a_question_is_about_leaves_out_what_it_asks(question, topic):
+    assert about(question) == topic
 
 
 def test_a_usable_rewrite_is_one_line_of_sensible_length_with_the_new_words():
@@ -84,6 +108,14 @@ def test_a_usable_rewrite_is_one_line_of_sensible_length_with_the_new_words():
     assert not usable_rewrite("", "去年呢？", PREVIOUS)
     assert not usable_rewrite("青禾县去年\n改造几个广场？", question, PREVIOUS)
     assert not usable_rewrite("青禾县今年新建几座书屋？", question, PREVIOUS)  # lost 广场
+    # two questions side by side are not one standalone question
+    assert not usable_rewrite("青禾县今年新建几座书屋？那广场呢？", question, PREVIOUS)
+    assert not usable_rewrite("青禾县今年新建几座书屋，广场呢？", question, PREVIOUS)
+    assert not usable_rewrite("青禾县今年新建了多少书屋，改造几个广场？", question, PREVIOUS)
+    assert usable_rewrite("青禾县今年新建书屋的广场有几个？", question, PREVIOUS)
+    assert usable_rewrite("青禾县今年新建书屋，配套的广场有几个？", question, PREVIOUS)
+    assert not usable_rewrite("青禾县今年新建几座书屋，广场", question, PREVIOUS)  # the previous one whole
+    assert usable_rewrite("青禾县今年改造的广场有几个？", question, "广场？")  # too short to tell
     limit = 2 * (len(question) + len(PREVIOUS))
     assert usable_rewrite("广场" + "啊" * (limit - 2), question, PREVIOUS)
     assert not usable_rewrite("广场" + "啊" * (limit - 1), question, PREVIOUS)
