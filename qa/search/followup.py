@@ -115,7 +115,8 @@ def _swap_topic(previous: str, topic: str) -> str:
             if pattern.search(previous):
                 return pattern.sub(topic, previous, count=1)
         return f"{topic}{previous}"
-    terms = [t for t in tokenize(previous) if len(t) >= 2 and t in previous]
+    # a topic takes the place of a noun ("开设" shares 设 with "日间照料设施", but is no topic)
+    terms = [w for _, w in nouns(previous, NOUN_FLAGS) if len(w) >= 2]
     scored = [(len(set(t) & set(topic)) + (t[-1] == topic[-1]), len(t), t) for t in terms]
     scored = [s for s in scored if s[0] > 0]
     if scored:
@@ -128,7 +129,8 @@ def _swap_topic(previous: str, topic: str) -> str:
 
 
 ASKED_MEASURE = re.compile(rf"(多少|几)(?:[{MEASURE_WORDS}]|{UNIT})")
-NOUN_FLAGS = ("n", "vn", "s", "b")  # nouns, verbal nouns, places, attributives (乡村, 农村, 公共)
+# nouns, verbal nouns, places, attributives (乡村, 农村, 公共), fixed expressions (老年大学)
+NOUN_FLAGS = ("n", "vn", "s", "b", "l")
 
 
 def last_noun_phrase(text: str) -> tuple[int, int] | None:

@@ -66,6 +66,9 @@ def test_nouns_and_the_last_noun_phrase_are_offsets_into_the_text():
 def test_a_swapped_topic_replaces_the_most_alike_term():
     assert rewrite_by_rules("那游泳馆呢？", "青禾县的游乐场和文化馆各建几座？") == "青禾县的游乐场和游泳馆各建几座？"
     assert rewrite_by_rules("那图书角呢？", "青禾县今年新建几座乡村书屋？") == "青禾县今年新建几座乡村图书角？"
+    # only a noun gives way to the topic: 开设 shares 设 with 设施 but is a verb
+    swapped = rewrite_by_rules("那日间照料设施呢？", "青禾县今年要开设几所老年大学？")
+    assert swapped == "青禾县今年要开设多少日间照料设施？"
 
 
 def test_a_swapped_time_replaces_the_first_time_named():
