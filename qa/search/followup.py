@@ -155,16 +155,21 @@ def last_noun_phrase(text: str) -> tuple[int, int] | None:
 
 
 # What a question asks, as opposed to what it is about: "几座", "是多少", "多久", "哪儿", "吗".
-ASKING = re.compile(
+ASKED = re.compile(
     rf"(?:是|有)?(?:多少(?:{UNIT}|[{MEASURE_WORDS}])?|几(?!年)(?:{UNIT}|[{MEASURE_WORDS}])|多[久长大高])(?:之内|以内|内)?"
     r"|什么|哪[天年月里儿个些种家级]?|(?:由|是|被)?谁|怎么样?|如何|是否|[吗呢]$"
 )
 
 
+def unclosed(question: str) -> str:
+    """``question`` without its closing marks (？ 。 ！ and spaces)."""
+    return re.sub(r"[?？。!！\s]+$", "", question)
+
+
 def about(question: str) -> str:
     """What ``question`` is about: its words without what it asks or its closing marks
     ("青禾县今年新建几座书屋？" → "青禾县今年新建书屋")."""
-    return ASKING.sub("", re.sub(r"[?？。!！\s]+$", "", question))
+    return ASKED.sub("", unclosed(question))
 
 
 def rewrite_by_rules(question: str, previous: str) -> str:
@@ -179,7 +184,7 @@ def rewrite_by_rules(question: str, previous: str) -> str:
     if names_time(text):  # the new question's own time replaces the previous one's
         for pattern in (YEAR_SPAN, FIVE_YEARS_ON, *(p for p, _, _ in RELATIVE_PERIODS)):
             topic = pattern.sub("", topic)
-        topic = re.sub(r"^[（(][^）)]*[）)]", "", topic)  # a year span left in brackets: "(2017—2021年)"
+        topic = re.sub(r"[（(]\s*[）)]", "", topic)  # the brackets a recorded "过去五年(2017—2021年)" leaves
     return f"{topic}，{OPENER.sub('', text)}"
 
 
@@ -229,10 +234,10 @@ WHOLE_QUESTION = 6  # characters: a previous question this long found whole in a
 def asks_twice(text: str) -> bool:
     """Whether ``text`` is two questions: a question mark before its end, or two of its clauses
     that each ask something ("…投了多少资金，…让多少人脱了贫？")."""
-    inner = re.sub(r"[?？。!！\s]+$", "", text)
+    inner = unclosed(text)
     if re.search(r"[?？]", inner):
         return True
-    return sum(bool(ASKING.search(clause.strip())) for clause in re.split(r"[，,；;]", inner)) > 1
+    return sum(bool(ASKED.search(clause.strip())) for clause in re.split(r"[，,；;]", inner)) > 1
 
 
 def usable_rewrite(text: str, question: str, previous: str) -> bool:
@@ -241,7 +246,7 @@ def usable_rewrite(text: str, question: str, previous: str) -> bool:
     the end, or the previous question whole with the new one after it)."""
     if not text or "\n" in text or len(text) > 2 * (len(question) + len(previous)):
         return False
-    earlier = squash(re.sub(r"[?？。!！\s]+$", "", previous))
+    earlier = squash(unclosed(previous))
     if asks_twice(text) or (len(earlier) >= WHOLE_QUESTION and earlier in squash(text)):
         return False
     own = topic_words(question)

@@ -86,6 +86,9 @@ def test_a_question_that_is_not_a_swap_gets_what_the_previous_one_was_about():
     previous = "过去五年东山县修了多少公里绿道？"
     assert rewrite_by_rules("今年还打算修几条？", previous) == "东山县修了绿道，今年还打算修几条？"
     assert rewrite_by_rules("明年还建吗？", "2041年东山县建了几座书屋？") == "东山县建了书屋，明年还建吗？"
+    # a previous question as the UI records it, its period resolved in brackets
+    recorded = "过去五年(2036—2040年)东山县修了多少公里绿道?"
+    assert rewrite_by_rules("今年还打算修几条？", recorded) == "东山县修了绿道，今年还打算修几条？"
 
 
 @pytest.mark.parametrize(
