@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass
 from qa.ingest.decode import Document
 from qa.ingest.structure import ARTICLE, Paragraph
 from qa.settings import ChunkingSettings
-from qa.text import CLAUSE_MARKS, split_sentences, squeeze_spaces
+from qa.text import CLAUSE_MARKS, INTRODUCES_ITEMS, LIST_ITEM, split_sentences, squeeze_spaces
 
 CLAUSE_END = re.compile(f"[{CLAUSE_MARKS}]")
 # Bump when ingestion or chunking changes what a chunk holds (text, section, period, title):
 # an index built by other code is then rebuilt, not reused.
-INGEST_VERSION = 6
+INGEST_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -92,16 +92,18 @@ def _windows(spans: list[tuple[int, int]], settings: ChunkingSettings) -> list[t
 
 def _units(paragraphs) -> list[list[Paragraph]]:
     """Paragraphs grouped into chunking units: one paragraph each, except that consecutive
-    paragraphs of the same legal article stay together."""
+    paragraphs of the same legal article stay together, and so do a line that introduces items
+    ("需提交以下材料：") and the item lines after it."""
     units: list[list[Paragraph]] = []
     for paragraph in paragraphs:
         previous = units[-1][-1] if units else None
+        same_body = previous is not None and previous.section == paragraph.section and previous.kind == paragraph.kind
+        lists = bool(units) and INTRODUCES_ITEMS.search(units[-1][0].text) and LIST_ITEM.match(paragraph.text)
         if (
-            previous is not None
+            same_body
+            and paragraph.kind == "body"
             and paragraph.section
-            and ARTICLE.match(paragraph.section[-1])
-            and previous.section == paragraph.section
-            and previous.kind == paragraph.kind == "body"
+            and (ARTICLE.match(paragraph.section[-1]) or lists)
         ):
             units[-1].append(paragraph)
         else:

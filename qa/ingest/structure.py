@@ -10,6 +10,9 @@ a ``[start, end)`` span of the original, so citations can point at the exact wor
   ("3.在哪里申请？", "问：…？"), a table's first row (for its other rows), and a paragraph's
   own lead phrase (加快发展……种植业。).
   The 问：/答： labels of such pages are left out of the paragraphs they label.
+* The items a line introduces ("需提交以下材料：" then "（一）…；" on lines of their own) keep
+  that line's section; a closing sign-off (the issuing office and a date) is document
+  information, not part of the last section.
 * Each paragraph gets the period it talks about (过去五年 → 2017—2021年, 2022年, …),
   resolved against the document's own date.
 """
@@ -19,8 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.text import DATE, INTRODUCES_ITEMS, LIST_ITEM, format_period, relative_period, years_named
 from qa.text import SENTENCE_END as SENTENCE_MARKS
-from qa.text import format_period, relative_period, years_named
 
 CN_DIGITS = "一二三四五六七八九十"
 PART_HEADING = re.compile(rf"^[{CN_DIGITS}]+、")
@@ -129,6 +132,8 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
     md_path: list[str] = []
     period: str | None = None
     paragraphs: list[Paragraph] = []
+    listing: tuple[str, ...] | None = None  # the section of the line that introduced the items being read
+    item_mark: str | None = None  # the style of their marks ("（）" for （一）（二）): one list keeps one
 
     for start, end in spans:
         line = text[start:end]
@@ -157,6 +162,7 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
         if label and label.end() < len(line):
             start, line = start + label.end(), line[label.end() :]
         kind, own_lead = "body", None
+        listed = listing is not None and _item_of(line, item_mark)
         row = bool(TABLE_ROW.search(line))
         header = (header or line) if row else None
         md = MD_HEADING.match(line)
@@ -181,6 +187,8 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
             period = period_in(item, year, heading=True) or period
         elif article and not PART_HEADING.match(line):
             pass  # a later paragraph or a (一) item of the current article
+        elif listed and not ITEM_HEADING.match(line):
+            pass  # an item of a list a line introduced ("需提交以下材料：" then "一、…；"): no heading
         elif PART_HEADING.match(line) and len(line) <= 40 and not SENTENCE_END.search(line[:-1]):
             part, item, kind, article = line.rstrip("。"), None, "heading", None
             period = period_in(line, year, heading=True)
@@ -194,9 +202,63 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
             period = period_in(lead, year) or period
         if article or division:
             section = tuple(md_path) + tuple(divisions.values()) + ((article,) if article else ())
+        elif listed:
+            section = listing  # the items answer what the line before them asks for, under its section
         else:
             section = tuple(md_path) + tuple(s for s in (part, item, header, own_lead) if s)
+        if listed:
+            item_mark = _mark_style(line)
+        elif kind == "body" and INTRODUCES_ITEMS.search(line):
+            listing, item_mark = section, None
+        else:
+            listing = item_mark = None
         paragraphs.append(Paragraph(len(paragraphs), start, end, line, kind, section, period))
 
     metadata = Metadata(title=title or fallback_title, date=date, source=source, published=published)
-    return metadata, paragraphs
+    return metadata, _sign_off_as_meta(paragraphs)
+
+
+def _mark_style(line: str) -> str:
+    """A list item's mark without its number: "（）" for "（二）", "、" for "三、"."""
+    mark = LIST_ITEM.match(line)
+    return re.sub(r"[\w\s]", "", mark.group()) if mark else ""  # numbers, and the letter \D took
+
+
+LIST_ITEM_MAX_CHARS = 100  # an item of a list is a line or two; a longer paragraph is text of its own
+
+
+def _item_of(line: str, style: str | None) -> bool:
+    """Whether ``line`` is an item of the list being read: marked as one and closed by a
+    punctuation mark ("（一）诊断证明；"; a heading such as "（一）持续开展惠民行动" has none),
+    within LIST_ITEM_MAX_CHARS, and, after the first item, in its mark style (after
+    "（一）…（三）…", "五、常见问题" is a heading again)."""
+    return (
+        bool(LIST_ITEM.match(line))
+        and line[-1] in SENTENCE_MARKS + "，,"
+        and len(line) <= LIST_ITEM_MAX_CHARS
+        and (style is None or _mark_style(line) == style)
+    )
+
+
+SIGN_OFF_MAX_CHARS = 30  # an issuing office's name ("青禾县人民政府办公室") fits well within this
+
+
+def _sign_off_as_meta(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """A notice's sign-off (落款) as document information, not part of its last section: the
+    last line a date alone ("2041年1月5日"), and up to two short unpunctuated lines just before
+    it (the issuing offices). Read as body text, they took the last section's heading and
+    answered questions about it ("什么时候交?" → the notice's date)."""
+    if not paragraphs or not DATE.fullmatch(_squash(paragraphs[-1].text)):
+        return paragraphs
+    first = len(paragraphs) - 1
+    while (
+        first > 0
+        and len(paragraphs) - first <= 2
+        and paragraphs[first - 1].kind == "body"
+        and len(paragraphs[first - 1].text) <= SIGN_OFF_MAX_CHARS
+        and not SENTENCE_END.search(paragraphs[first - 1].text)
+        and not re.search(r"[，,；;：:]", paragraphs[first - 1].text)
+    ):
+        first -= 1
+    signed = [Paragraph(p.number, p.start, p.end, p.text, "meta", ("文档信息",)) for p in paragraphs[first:]]
+    return paragraphs[:first] + signed

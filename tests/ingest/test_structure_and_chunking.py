@@ -186,3 +186,43 @@ def test_a_question_and_answer_page_heads_each_answer_with_its_question():
     assert by_text["拨打96000报修。"].section == ("二、报修", "家里停水了找谁？")
     # a sentence that only asks, inside a paragraph, heads nothing
     assert parse_document("标题\n\n为什么要节水？因为水少。\n", "y").paragraphs[1].kind == "body"
+
+
+def test_the_items_a_line_introduces_keep_its_section_and_its_chunk():
+    text = (
+        "某县图书馆借阅须知\n\n一、办证\n办理借书证需提交以下材料：\n（一）本人身份证；\n（二）近期照片一张。\n"
+        "二、借阅\n每证限借5册。\n（一）少儿借阅\n少儿读者由家长陪同。\n"
+    )
+    doc = parse_document(text, "x")
+    by_text = {p.text: p for p in doc.paragraphs}
+    assert by_text["（一）本人身份证；"].section == ("一、办证",) == by_text["（二）近期照片一张。"].section
+    assert by_text["二、借阅"].kind == "heading"  # another mark style: the list has ended
+    # an item heading with no closing mark, after a line that introduces nothing, heads its text
+    assert by_text["少儿读者由家长陪同。"].section == ("二、借阅", "（一）少儿借阅")
+    chunks = chunk_document(doc, ChunkingSettings())
+    listed = next(c for c in chunks if "以下材料" in c.text)
+    assert listed.text == "办理借书证需提交以下材料：\n（一）本人身份证；\n（二）近期照片一张。"
+
+
+def test_a_list_ends_where_its_mark_style_changes():
+    text = "某县通知\n\n一、要求\n请准备：\n1. 申请表；\n2. 身份证。\n二、地点：县政务中心。\n周一至周五办理。\n"
+    by_text = {p.text: p for p in parse_document(text, "x").paragraphs}
+    assert by_text["2. 身份证。"].section == ("一、要求",) and by_text["2. 身份证。"].kind == "body"
+    assert by_text["二、地点：县政务中心。"].kind == "heading"
+    assert by_text["周一至周五办理。"].section == ("二、地点：县政务中心",)
+
+
+def test_a_closing_sign_off_is_document_information_not_the_last_section():
+    text = "某县停水通知\n\n一、停水时间\n3月2日8时至18时停水。\n二、咨询\n请拨打96000。\n"
+    text += "青禾县自来水公司\n2041年3月1日\n"
+    paragraphs = parse_document(text, "x").paragraphs
+    assert [(p.text, p.kind, p.section) for p in paragraphs[-2:]] == [
+        ("青禾县自来水公司", "meta", ("文档信息",)),
+        ("2041年3月1日", "meta", ("文档信息",)),
+    ]
+    assert paragraphs[-3].text == "请拨打96000。" and paragraphs[-3].section == ("二、咨询",)
+    # no date at the end: no sign-off; a sentence before the date is no office's name
+    unsigned = parse_document("某县通知\n\n一、说明\n请拨打96000。\n青禾县自来水公司\n", "y").paragraphs
+    assert unsigned[-1].kind == "body"
+    dated = parse_document("某县通知\n\n一、说明\n请于月底前办理。\n2041年3月1日\n", "z").paragraphs
+    assert dated[-2].kind == "body" and dated[-1].kind == "meta"
