@@ -206,7 +206,8 @@ NUMBER = re.compile(
 )
 DIGITS = re.compile(r"\d+(?:\.\d+)?")
 # What each unit measures: a figure in one dimension never answers a question about another
-# ("多少元" is not answered by "6.5%"). Bare 万/亿 and 年 (a duration or a year) say nothing.
+# ("多少元" is not answered by "6.5%"). Bare 万/亿 say nothing; 年 after a four-figure number is
+# a calendar year, which measures nothing (see dimensions_in), and after any other a span of years.
 DIMENSIONS = {
     "rate": ("%", "‰", "倍", "个百分点"),
     "money": ("元",),
@@ -217,9 +218,12 @@ DIMENSIONS = {
     "power": ("千瓦",),
     "length": ("公里", "米"),
     "age": ("岁", "周岁"),
-    "duration": ("个月", "工作日", "日", "天", "小时", "分钟"),
+    "duration": ("个月", "工作日", "日", "天", "小时", "分钟", "年"),
 }
 _DIMENSION_OF = sorted(((u, d) for d, units in DIMENSIONS.items() for u in units), key=lambda p: -len(p[0]))
+
+
+CALENDAR_YEAR = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年")  # 2022年, 二〇二二年: a date
 
 
 def dimension(unit: str) -> str | None:
@@ -232,9 +236,13 @@ def dimension(unit: str) -> str | None:
 
 
 def dimensions_in(text: str) -> set[str]:
-    """The dimensions of the figures ``text`` states (a figure with no known unit adds none)."""
+    """The dimensions of the figures ``text`` states (a figure with no known unit adds none, nor
+    does a date: "2022年", "3月15日")."""
     found = set()
+    dates = [(m.start(), m.end()) for m in DATE.finditer(text)]
     for match in NUMBER.finditer(text):
+        if CALENDAR_YEAR.fullmatch(match.group().strip()) or any(s <= match.start() < e for s, e in dates):
+            continue  # a calendar year or date measures nothing
         name = "rate" if "百分之" in match.group() else dimension(match["unit"] or "")
         if name:
             found.add(name)
@@ -256,7 +264,7 @@ def numbers_in(text: str) -> list[str]:
 # A calendar date, in digits or Chinese numerals: "2023年2月10日", "二〇二四年一月一日", "3月15日",
 # and a month in digits ("9月").
 # One figure: its year, month and day answer "哪天" together, and none stands alone.
-_YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*"
+_YEAR = rf"{CALENDAR_YEAR.pattern}\s*"
 _MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月"
 _DAY = r"(?:3[01]|[12]\d|0?[1-9]|[二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*[日号]"
 DATE = re.compile(

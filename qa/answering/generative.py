@@ -17,10 +17,11 @@ from collections.abc import Callable
 from qa.answering import prompts
 from qa.answering.evidence import Evidence
 from qa.answering.generator import CopySpec, Generator
-from qa.answering.grounding import align, clause_span, complete_span, only_restates, trim_edges
+from qa.answering.grounding import align, clause_span, complete_span, counted_span, only_restates, trim_edges
 from qa.answering.question import asks
 from qa.answering.types import Draft
 from qa.settings import GenerationSettings
+from qa.text import numbers_in
 
 STOP = ("\n\n", "问题：", "资料：")  # the generator starting a new turn of its own
 # Answers that only say yes or no (是/能/可以/不得..., or a bare 不/否/没): they need the
@@ -156,16 +157,20 @@ def judges(question: str, text: str) -> bool:
 def ground(
     text: str, logprobs: list[float], evidence: list[Evidence], question: str = "", timings: dict | None = None
 ) -> Draft:
-    """The draft for a generated answer: its parts aligned to evidence spans, numbers completed,
-    and parts that only repeat ``question`` dropped when others say something (when all do, the
-    refusal policy refuses). A bare yes or no (see :func:`bare`) becomes the clause it stands in,
+    """The draft for a generated answer: its parts aligned to evidence spans, numbers completed
+    (for a question that asks how many, an enumeration's count taken for its items), and parts
+    that only repeat ``question`` dropped when others say something (when all do, the refusal
+    policy refuses). A bare yes or no (see :func:`bare`) becomes the clause it stands in,
     and so does every part of an answer to a yes-or-no question: a statement settles it, and a
     copied fragment (an article number, "补贴一半") states nothing."""
     if not text or prompts.NOT_FOUND in text:
         return Draft("generative", text=text, not_found=True, logprobs=logprobs, timings=timings or {})
     spans, missing = align(text, evidence)
     spans = [complete_span(span, evidence) for span in spans]
-    if bare(question, text) or asks(question).kind == "yesno":
+    question_asks = asks(question)
+    if question_asks.kind == "number" and not any(numbers_in(span.text) for span in spans):
+        spans = [counted_span(span, evidence, question_asks.unit) for span in spans]
+    if bare(question, text) or question_asks.kind == "yesno":
         spans = [clause_span(span, evidence) for span in spans]
     informative = [span for span in spans if not only_restates(span.text, question)]
     spans = informative or spans

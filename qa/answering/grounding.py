@@ -5,7 +5,7 @@
 * :func:`align` maps a generated answer (one or several parts) to evidence spans: an exact
   occurrence, else the longest common stretch when it covers most of the part.
 * :func:`complete_span` widens a bare number to the unit and qualifier the source gives it
-  ("1000个" → "1000个以上").
+  ("1000个" → "1000个以上"); :func:`counted_span` takes the count an enumeration comes with.
 
 Matching ignores whitespace, the width of punctuation ("，" matches ",") and 天/日 in
 durations, and keeps the document's own characters.
@@ -18,7 +18,17 @@ import unicodedata
 from dataclasses import dataclass
 
 from qa.answering.evidence import Evidence
-from qa.text import ARTICLE_LABEL, DIGITS, longest_common_substring, number_spans, numbers_in, split_clauses, squash
+from qa.text import (
+    ARTICLE_LABEL,
+    DIGITS,
+    MEASURE_WORDS,
+    UNIT,
+    longest_common_substring,
+    number_spans,
+    numbers_in,
+    split_clauses,
+    squash,
+)
 
 EDGE_PUNCT = "，。、；：？！“”‘’（）()《》,.;:?! \n\t\u3000"
 PART_SPLIT = re.compile(r"[；;\n]+")
@@ -69,18 +79,21 @@ def locate(needle: str, text: str) -> tuple[int, int] | None:
     """``[start, end)`` of ``needle`` in ``text`` ignoring whitespace, or None.
 
     A needle starting or ending with a digit only matches whole numbers ("5" is not
-    found inside "500").
+    found inside "500"), judged on ``text`` as written: a space parts two numbers ("05" is
+    whole in "2041-01-05 09:30").
     """
     target = _comparable(needle)
     if not target:
         return None
     squashed, positions = _squashed_with_map(text)
-    left = r"(?<![\d.])" if target[0].isdigit() else ""
-    right = r"(?![\d.]\d|\d)" if target[-1].isdigit() else ""
-    found = re.search(left + re.escape(target) + right, squashed)
-    if not found:
-        return None
-    return positions[found.start()], positions[found.end() - 1] + 1
+    for found in re.finditer(re.escape(target), squashed):
+        start, end = positions[found.start()], positions[found.end() - 1] + 1
+        if target[0].isdigit() and re.search(r"[\d.]$", text[:start]):
+            continue
+        if target[-1].isdigit() and re.match(r"[\d.]\d|\d", text[end:]):
+            continue
+        return start, end
+    return None
 
 
 def longest_common_span(part: str, text: str) -> tuple[int, int, int]:
@@ -150,6 +163,26 @@ def complete_span(span: Span, evidence: list[Evidence]) -> Span:
     if (start, end) == (span.start - offset, span.end - offset):
         return span
     return _span(evidence, span.sentence, start, end, span.exact)
+
+
+COUNT_GAP = 2  # "A、B等3个": at most this many characters (spaces aside) between items and their count
+COUNTED = re.compile(rf"(?:{UNIT}|[{MEASURE_WORDS}])")
+
+
+def counted_span(span: Span, evidence: list[Evidence], unit: str | None = None) -> Span:
+    """The count that follows an enumeration, for a question that asks how many. Chinese states
+    the items before their number ("新建东站、西站2个换乘中心", "甲乙丙等三所学校"), and a
+    generator asked "几个" may copy the items instead: the figure at most COUNT_GAP characters
+    after the span, with no punctuation between, and counting something (a measure word or unit;
+    ``unit`` when the question names one) replaces it. Otherwise the span is returned as it is."""
+    sentence = evidence[span.sentence]
+    end = span.end - sentence.start
+    for start, stop in number_spans(sentence.text):
+        gap, figure = sentence.text[end:start], sentence.text[start:stop]
+        counts = COUNTED.search(figure) and (not unit or unit in figure)
+        if start >= end and len(gap.strip()) <= COUNT_GAP and not re.search(r"[^\w\s]", gap) and counts:
+            return _span(evidence, span.sentence, start, stop, True)
+    return span
 
 
 def clause_span(span: Span, evidence: list[Evidence]) -> Span:

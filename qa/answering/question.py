@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.text import MEASURE_WORDS, UNITS
+from qa.text import MEASURE_WORDS, UNITS, dimension
 
 # 几 after 这/那/前/近 is a span of time (这几年, 近几天), not a count (收到后几日内 still counts);
 # after 哪 it asks which ones (哪几种, 哪几项: a list)
@@ -53,6 +53,9 @@ IMPLIED_UNITS = (
     ("月", re.compile(r"几月|哪个月|哪一个月")),
     ("日", re.compile(r"哪天|哪一天|几号")),
 )
+# Question words that ask for a span of time without naming its unit: the answer is a duration
+# (三十日, 6个月, 1-2小时, 两年), whatever unit the document counts it in.
+DURATION_Q = re.compile(r"多久|多长时间|多少时间|多长的?(?:期限|时限|期间|时长)|(?:期限|时限|时长)(?:是|为|有)?多长")
 UNIT_Q = re.compile(
     rf"(?:多少|{SPAN_OF_TIME}几)({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))}|[{MEASURE_WORDS}])"
 )
@@ -67,6 +70,8 @@ class Asks:
     head: str = ""  # the thing asked for, when a question word names it (哪个区 → 区, 什么项目 → 项目)
     when: bool = False  # asks for a time (哪一年, 什么时候, 何时)
     names: frozenset[str] = frozenset()  # proper names it names (places, people, organizations)
+    # what the figure asked for measures (qa.text.DIMENSIONS): 多少元 → money, 多久 → duration
+    dimension: str | None = None
 
 
 PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz"})  # jieba: place, person, organization, other name
@@ -116,14 +121,20 @@ def asks(question: str) -> Asks:
     import jieba.posseg
 
     words = [(p.word, p.flag) for p in jieba.posseg.cut(question)]
+    unit_asked = unit[1] if unit else next((name for name, asked in IMPLIED_UNITS if asked.search(question)), None)
+    rate = kind == "number" and bool(RATE_Q.search(question))
+    measured = "rate" if rate else dimension(unit_asked or "")
+    if kind == "number" and not measured and DURATION_Q.search(question):
+        measured = "duration"
     return Asks(
         kind,
-        unit[1] if unit else next((name for name, asked in IMPLIED_UNITS if asked.search(question)), None),
+        unit_asked,
         parts,
-        kind == "number" and bool(RATE_Q.search(question)),
+        rate,
         head_noun(words),
         bool(WHEN_Q.search(question)),
         frozenset(w for w, flag in words if flag in PROPER_NAME_TAGS and len(w) >= 2),
+        measured if kind == "number" else None,
     )
 
 

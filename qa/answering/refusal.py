@@ -31,7 +31,7 @@ from qa.answering.types import Draft
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit
 from qa.settings import RefusalSettings
-from qa.text import dimension, dimensions_in, number_spans, numbers_in, says_when, squeeze_spaces, years_named
+from qa.text import dimensions_in, number_spans, numbers_in, says_when, squeeze_spaces, years_named
 
 YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")
 RATE_ANSWER = re.compile(r"[%‰]|百分之|个百分点|成|倍")
@@ -86,9 +86,13 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
     if asks.kind == "number":
         if not numbers_in(answer) or (YEAR_ONLY.fullmatch(answer.strip()) and not asks.when):
             return 0.0
-        if asks.rate and not RATE_ANSWER.search(answer):
-            return 0.0
-        same_unit = not asks.unit or asks.unit in answer or dimension(asks.unit) in dimensions_in(answer)
+        if asks.rate:
+            return 1.0 if RATE_ANSWER.search(answer) else 0.0
+        same_unit = (
+            not (asks.unit or asks.dimension)
+            or bool(asks.unit and asks.unit in answer)
+            or asks.dimension in dimensions_in(answer)
+        )
         return 1.0 if same_unit else 0.0
     if asks.kind == "list":
         return 1.0 if parts > 1 or re.search(r"[、和及与]", answer) else 0.5
@@ -198,7 +202,7 @@ def other_dimension(question_asks: Asks, answer: str) -> str:
     ("" when they do not, or say nothing about it)."""
     if question_asks.kind != "number":
         return ""
-    wanted = "rate" if question_asks.rate else dimension(question_asks.unit or "")
+    wanted = question_asks.dimension
     stated = dimensions_in(answer)
     if wanted and stated and wanted not in stated:
         return f"the question asks for a figure of {wanted}, the answer gives {'/'.join(sorted(stated))}"

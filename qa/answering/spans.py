@@ -2,8 +2,9 @@
 
 Candidates are the shapes answers take in Chinese government and legal text: a number with
 its unit and qualifier ("8%以上", "三十日"), two figures joined by 和/、 ("7.6%和10.6%"), an
-enumeration ("A、B、C", cut before 等), a quoted term, a noun phrase, a clause, a run of
-clauses, the rest of a clause after the words the question repeats, and the sentence itself.
+enumeration ("A、B、C", cut before 等; or list items, one per line), a quoted term, a noun
+phrase, a clause, a run of clauses, the rest of a clause after the words the question repeats,
+and the sentence itself.
 :func:`candidate_features` describes each by general properties (its kind against what the
 question asks, its distance to the question's words, how much of it the question already
 says, ...); :class:`qa.answering.extractive.ExtractiveReader` weighs them.
@@ -17,7 +18,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.answering.question import Asks
-from qa.text import ARTICLE_LABEL, ORDINAL_BEFORE, number_spans, says_when, split_clauses, squash
+from qa.text import (
+    ARTICLE_LABEL,
+    LIST_ITEM,
+    ORDINAL_BEFORE,
+    dimensions_in,
+    number_spans,
+    says_when,
+    split_clauses,
+    squash,
+)
 
 ENUMERATION = re.compile(
     r"[^、，,。；;：:“”]{1,24}(?:、[^、，,。；;：:“”]{1,24})+(?:[和及与][^、，,。；;：:“”]{1,24})?"
@@ -146,6 +156,8 @@ def candidates(sentence: str, question: str) -> list[Candidate]:
         first = _first_item_start(sentence, match.start(), end)
         if first > match.start():
             add(first, end, "list")
+    if sum(1 for line in sentence.split("\n") if LIST_ITEM.match(line)) >= 2:
+        add(0, len(sentence), "list")  # the items a sentence introduced, one per line (an item block)
     for match in QUOTED.finditer(sentence):
         add(match.start(), match.end(), "quoted")
     words = _tagged(sentence)
@@ -256,7 +268,7 @@ def candidate_features(
         float(shape in ("noun", "quoted") and kind in ("text", "person")),
         float(shape in ("clause", "clauses", "rest", "sentence") and kind in ("why", "how", "yesno", "text")),
         float(kind == "person" and any(f == "nr" for *_, f in _tagged(text))),
-        float(bool(asks.unit) and asks.unit in text),
+        float(bool(asks.unit and asks.unit in text) or bool(asks.dimension and asks.dimension in dimensions_in(text))),
         float(first_number and kind == "number"),
         1.0 - in_question,
         in_question,

@@ -38,6 +38,11 @@ def test_words_next_to_figures_are_found_and_figures_only_whole():
     for needle in ["5", "3", "50", "00座"]:  # inside 3.5, 3.5, 500 and 500
         assert locate(needle, text) is None, needle
     assert locate("", text) is None and locate(" \n", text) is None
+    # whole as written: a space parts two numbers, though spaces are ignored otherwise
+    dateline = "发布时间：2041-01-05 09:30  共计 3300 公里"
+    start, end = locate("2041-01-05", dateline)
+    assert dateline[start:end] == "2041-01-05" and locate("3300公里", dateline) is not None
+    assert locate("2041-01-0", dateline) is None and locate("5 公里", "共 35 公里、5 公里")[0] == 8
 
 
 def test_matching_folds_widths_and_day_words_but_keeps_the_document_characters():

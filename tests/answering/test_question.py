@@ -52,6 +52,16 @@ def test_everyday_question_words_imply_their_unit():
     assert asks("新馆有多少个座位？").unit == "个" and asks("新馆开放了吗？").unit is None
 
 
+def test_the_dimension_asked_for_comes_from_the_unit_the_rate_or_a_question_of_how_long():
+    assert asks("修这座桥一共花了多少钱？").dimension == "money" and asks("覆盖率达到多少？").dimension == "rate"
+    assert asks("投诉后多久能有答复？").dimension == "duration"
+    assert asks("书屋每天多开多长时间？").dimension == "duration"
+    assert asks("合同的期限是多长？").dimension == "duration" and asks("要等几天？").dimension == "duration"
+    # a count, a length, or a question that asks no figure measures nothing said
+    assert asks("新建多少座书屋？").dimension is None and asks("这条路有多长？").dimension is None
+    assert asks("书屋多久开放一次，开放吗？").dimension is None  # the last clause asks yes or no
+
+
 def test_head_noun_is_the_noun_the_question_word_names():
     assert asks("哪个区新建的公园最多？").head == "区"
     assert asks("这个项目叫什么？").head == "项目"

@@ -141,6 +141,17 @@ def test_a_fragment_copied_for_a_yes_or_no_question_becomes_its_clause():
     assert [s.text for s in ground("补贴一半", [-0.5], evidence, "街道补贴多少？").spans] == ["补贴一半"]
 
 
+def test_a_count_question_answered_with_the_items_gets_the_count_that_follows_them():
+    text = "今年新建东站、西站 2 个换乘中心，在北湖、南湖等三处修建码头，改造道路 15 公里。"
+    evidence = _evidence(text)
+    assert [s.text for s in ground("东站、西站", [-0.2], evidence, "今年新建几个换乘中心？").spans] == ["2 个"]
+    assert [s.text for s in ground("北湖、南湖", [-0.2], evidence, "要修几处码头？").spans] == ["三处"]
+    # not when the question asks for the items, the figure counts another unit, or punctuation parts them
+    assert [s.text for s in ground("东站、西站", [-0.2], evidence, "换乘中心建在哪里？").spans] == ["东站、西站"]
+    assert [s.text for s in ground("东站、西站", [-0.2], evidence, "新建多少公里道路？").spans] == ["东站、西站"]
+    assert [s.text for s in ground("修建码头", [-0.2], evidence, "修建码头几个？").spans] == ["修建码头"]
+
+
 def test_the_second_turn_is_timed_in_milliseconds(monkeypatch):
     clock = iter(range(1000, 2000))
     monkeypatch.setattr(time, "perf_counter", lambda: next(clock) / 4)  # a quarter second a reading

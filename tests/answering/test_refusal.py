@@ -128,6 +128,22 @@ def test_a_figure_of_another_dimension_is_refused_for_certain():
     assert certain_refusal("财政收入增长了多少？", evidence, draft("8.5%")) == ""  # no unit named: no rule
 
 
+def test_a_question_of_how_long_wants_a_span_of_time_in_any_unit():
+    text = "受理后三十日内答复，逾期每日罚款 200 元；全县已设窗口 12 个，2041年3月1日起施行，试点两年。"
+    evidence = [Evidence(0, "doc", 0, len(text), text, "某县办法", (), None, 1.0, 0.8)]
+    question = "受理后多久给答复？"
+
+    def draft(part):
+        start = text.find(part)
+        return Draft("generative", [Span(0, start, start + len(part), part, True)], part)
+
+    assert kind_fit(asks(question), "三十日内", 1) == 1.0 and kind_fit(asks(question), "两年", 1) == 1.0
+    assert kind_fit(asks(question), "12 个", 1) == 0.0  # a count is no span of time
+    assert kind_fit(asks(question), "2041年3月1日", 1) == 0.0  # nor is a date
+    assert "duration" in certain_refusal(question, evidence, draft("200 元"))
+    assert certain_refusal(question, evidence, draft("三十日内")) == ""
+
+
 def test_dimensions_of_figures():
     from qa.text import dimension, dimensions_in
 
@@ -135,6 +151,11 @@ def test_dimensions_of_figures():
     assert dimensions_in("百分之五十以上") == {"rate"} and dimensions_in("三十日内") == {"duration"}
     assert dimensions_in("1200 万元，3.5 万人") == {"money", "people"} and dimensions_in("6 所学校") == set()
     assert dimension("万亿元") == "money" and dimension("平方公里") == "area" and dimension("个") is None
+    # 年 after a four-figure number is a calendar year, after any other a span of years; a date
+    # measures nothing, though its 日 is a unit of time
+    assert dimensions_in("试点两年") == {"duration"} and dimensions_in("服务满 3 年") == {"duration"}
+    assert dimensions_in("2041年") == set() and dimensions_in("二〇四一年") == set()
+    assert dimensions_in("2041年3月1日起施行") == set() and dimensions_in("3月1日起，十五日内") == {"duration"}
 
 
 def test_signals_for_a_broader_period_a_missing_head_and_restated_words():

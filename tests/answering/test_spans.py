@@ -26,6 +26,13 @@ def test_candidates_cover_the_shapes_answers_take():
     assert "通过延期还贷、减免租金,帮助企业渡过难关" in clauses  # a run of clauses
 
 
+def test_the_items_of_a_list_one_per_line_are_one_list_candidate():
+    block = "（一）按月发放书屋管理补贴；\n（二）每年培训管理员一次；\n（三）为书屋配备图书。"
+    assert _texts(block)[block.rstrip("。")] == "list"
+    one_item = "（一）按月发放书屋管理补贴；另行规定培训事项。"
+    assert _texts(one_item)[one_item.rstrip("。")] != "list"  # one item is no list
+
+
 def test_the_rest_after_the_questions_words_never_starts_inside_a_figure():
     found = _texts("青禾县人民政府 2023年2月10日", "2023年要修地铁吗？")
     assert "2023年2月10日" in found and not any(text.startswith("年") for text in found)
