@@ -31,7 +31,7 @@ SENTENCE = re.compile(rf"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[”’\"」』
 CLAUSE_MARKS = "，,、：:"
 CLAUSE = re.compile(rf"[^{SENTENCE_END}，,\n]+")
 # The mark that starts a list item: （一） (1) 一、 1. 1、 or a bullet.
-LIST_ITEM_MARK = r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]\D|[•·●■◆▪-]\s)"
+LIST_ITEM_MARK = r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．](?=\D)|[•·●■◆▪-]\s)"
 LIST_ITEM = re.compile(rf"^\s*{LIST_ITEM_MARK}")
 # A sentence that introduces the items after it ("具备以下条款：", "下列费用由用人单位支付：").
 INTRODUCES_ITEMS = re.compile(r"[:：]$")
@@ -241,7 +241,7 @@ def dimensions_in(text: str) -> set[str]:
     found = set()
     dates = [(m.start(), m.end()) for m in DATE.finditer(text)]
     for match in NUMBER.finditer(text):
-        if CALENDAR_YEAR.fullmatch(match.group().strip()) or any(s <= match.start() < e for s, e in dates):
+        if CALENDAR_YEAR.search(match.group()) or any(s <= match.start() < e for s, e in dates):
             continue  # a calendar year or date measures nothing
         name = "rate" if "百分之" in match.group() else dimension(match["unit"] or "")
         if name:

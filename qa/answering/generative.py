@@ -17,7 +17,15 @@ from collections.abc import Callable
 from qa.answering import prompts
 from qa.answering.evidence import Evidence
 from qa.answering.generator import CopySpec, Generator
-from qa.answering.grounding import align, clause_span, complete_span, counted_span, only_restates, trim_edges
+from qa.answering.grounding import (
+    align,
+    asks_a_count,
+    clause_span,
+    complete_span,
+    counted_span,
+    only_restates,
+    trim_edges,
+)
 from qa.answering.question import asks
 from qa.answering.types import Draft
 from qa.settings import GenerationSettings
@@ -168,7 +176,7 @@ def ground(
     spans, missing = align(text, evidence)
     spans = [complete_span(span, evidence) for span in spans]
     question_asks = asks(question)
-    if question_asks.kind == "number" and not any(numbers_in(span.text) for span in spans):
+    if asks_a_count(question_asks) and not any(numbers_in(span.text) for span in spans):
         spans = [counted_span(span, evidence, question_asks.unit) for span in spans]
     if bare(question, text) or question_asks.kind == "yesno":
         spans = [clause_span(span, evidence) for span in spans]

@@ -18,11 +18,15 @@ import unicodedata
 from dataclasses import dataclass
 
 from qa.answering.evidence import Evidence
+from qa.answering.question import Asks
 from qa.text import (
     ARTICLE_LABEL,
+    CALENDAR_YEAR,
+    DATE,
     DIGITS,
     MEASURE_WORDS,
     UNIT,
+    dimension,
     longest_common_substring,
     number_spans,
     numbers_in,
@@ -75,6 +79,10 @@ def _comparable(text: str) -> str:
     return _squashed_with_map(text)[0]
 
 
+DIGIT_OR_POINT = "0123456789."
+SPACED_FIGURES = re.compile(r"\d\s+\d")  # two numbers a space parts ("05 09:30")
+
+
 def locate(needle: str, text: str) -> tuple[int, int] | None:
     """``[start, end)`` of ``needle`` in ``text`` ignoring whitespace, or None.
 
@@ -86,13 +94,15 @@ def locate(needle: str, text: str) -> tuple[int, int] | None:
     if not target:
         return None
     squashed, positions = _squashed_with_map(text)
-    for found in re.finditer(re.escape(target), squashed):
+    pattern, at = re.compile(re.escape(target)), 0
+    while found := pattern.search(squashed, at):
+        at = found.start() + 1  # overlapping occurrences too: "11" is whole in "111 11"
         start, end = positions[found.start()], positions[found.end() - 1] + 1
-        if target[0].isdigit() and re.search(r"[\d.]$", text[:start]):
-            continue
-        if target[-1].isdigit() and re.match(r"[\d.]\d|\d", text[end:]):
-            continue
-        return start, end
+        cut_left = target[0].isdigit() and start > 0 and text[start - 1] in DIGIT_OR_POINT
+        cut_right = target[-1].isdigit() and bool(re.match(r"[\d.]\d|\d", text[end : end + 2]))
+        across = SPACED_FIGURES.search(text[start:end]) and not SPACED_FIGURES.search(needle)
+        if not (cut_left or cut_right or across):
+            return start, end
     return None
 
 
@@ -165,24 +175,38 @@ def complete_span(span: Span, evidence: list[Evidence]) -> Span:
     return _span(evidence, span.sentence, start, end, span.exact)
 
 
-COUNT_GAP = 2  # "A、B等3个": at most this many characters (spaces aside) between items and their count
+COUNT_GAP = 2  # "A、B等3个": at most this many characters between items and their count (spaces aside)
+COUNT_DIMENSIONS = (None, "people", "households")  # what a count counts: things, people, households
 COUNTED = re.compile(rf"(?:{UNIT}|[{MEASURE_WORDS}])")
 
 
 def counted_span(span: Span, evidence: list[Evidence], unit: str | None = None) -> Span:
-    """The count that follows an enumeration, for a question that asks how many. Chinese states
-    the items before their number ("新建东站、西站2个换乘中心", "甲乙丙等三所学校"), and a
-    generator asked "几个" may copy the items instead: the figure at most COUNT_GAP characters
-    after the span, with no punctuation between, and counting something (a measure word or unit;
-    ``unit`` when the question names one) replaces it. Otherwise the span is returned as it is."""
+    """The count that follows an enumeration, for a question that asks how many things (see
+    :func:`asks_a_count`). Chinese states the items before their number ("新建东站、西站2个换乘
+    中心", "甲乙丙等三所学校"), and a generator asked "几个" may copy the items instead: the
+    figure at most COUNT_GAP characters (spaces aside) after the span, with no punctuation
+    between, that counts something (a measure word, 人 or 户; ``unit`` when the question names
+    one; never a date) replaces it. Otherwise the span is returned as it is."""
     sentence = evidence[span.sentence]
     end = span.end - sentence.start
     for start, stop in number_spans(sentence.text):
         gap, figure = sentence.text[end:start], sentence.text[start:stop]
-        counts = COUNTED.search(figure) and (not unit or unit in figure)
-        if start >= end and len(gap.strip()) <= COUNT_GAP and not re.search(r"[^\w\s]", gap) and counts:
+        counts = (
+            bool(COUNTED.search(figure))
+            and not DATE.search(figure)
+            and not CALENDAR_YEAR.search(figure)
+            and dimension(COUNTED.findall(figure)[-1]) in COUNT_DIMENSIONS
+            and (not unit or unit in figure)
+        )
+        if start >= end and len(re.sub(r"\s", "", gap)) <= COUNT_GAP and not re.search(r"[^\w\s]", gap) and counts:
             return _span(evidence, span.sentence, start, stop, True)
     return span
+
+
+def asks_a_count(question_asks: Asks) -> bool:
+    """Whether a question asks how many things or people (几个, 多少所, 多少人): a figure with no
+    dimension of its own, or people or households; not a rate, money or a span of time."""
+    return question_asks.kind == "number" and question_asks.dimension in COUNT_DIMENSIONS
 
 
 def clause_span(span: Span, evidence: list[Evidence]) -> Span:

@@ -55,7 +55,7 @@ IMPLIED_UNITS = (
 )
 # Question words that ask for a span of time without naming its unit: the answer is a duration
 # (三十日, 6个月, 1-2小时, 两年), whatever unit the document counts it in.
-DURATION_Q = re.compile(r"多久|多长时间|多少时间|多长的?(?:期限|时限|期间|时长)|(?:期限|时限|时长)(?:是|为|有)?多长")
+DURATION_Q = re.compile(r"多久|多长时间|多少时间|多长的?(?:期限|时限|期间|时长)|(?:期限|时限|时长|期)(?:是|为|有)?多长")
 UNIT_Q = re.compile(
     rf"(?:多少|{SPAN_OF_TIME}几)({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))}|[{MEASURE_WORDS}])"
 )

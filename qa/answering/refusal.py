@@ -34,6 +34,8 @@ from qa.settings import RefusalSettings
 from qa.text import dimensions_in, number_spans, numbers_in, says_when, squeeze_spaces, years_named
 
 YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")
+# A span of time in words, with no figure: 每季度, 每月, 半年
+SPAN_OF_TIME_WORDS = re.compile(r"每个?(?:季度|年|月|周|星期|天|日)|半个?(?:年|月|天|小时)")
 RATE_ANSWER = re.compile(r"[%‰]|百分之|个百分点|成|倍")
 # Paragraph kinds (ingest's) that label text rather than state anything: section headings, and
 # the document's title and source line ("meta").
@@ -81,9 +83,12 @@ def question_missing(question: str, hits: list[Hit]) -> float:
 
 def kind_fit(asks: Asks, answer: str, parts: int) -> float:
     """1 when the answer is the kind of thing asked, 0 when it plainly is not (no number for 多少,
-    another unit than the one asked, a count for a rate, a bare figure for a yes or no, no time
-    for 什么时候)."""
+    another unit than the one asked and a figure of another dimension (a count for 多久, see
+    :data:`Asks.dimension`), a count for a rate, a bare figure for a yes or no, no time for
+    什么时候)."""
     if asks.kind == "number":
+        if asks.dimension == "duration" and "duration" in stated_dimensions(answer):
+            return 1.0  # "多久组织一次？" → "每季度", a span of time in words
         if not numbers_in(answer) or (YEAR_ONLY.fullmatch(answer.strip()) and not asks.when):
             return 0.0
         if asks.rate:
@@ -91,7 +96,7 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
         same_unit = (
             not (asks.unit or asks.dimension)
             or bool(asks.unit and asks.unit in answer)
-            or asks.dimension in dimensions_in(answer)
+            or asks.dimension in stated_dimensions(answer)
         )
         return 1.0 if same_unit else 0.0
     if asks.kind == "list":
@@ -105,6 +110,12 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
 
         return 1.0 if any(p.flag == "nr" for p in jieba.posseg.cut(answer)) else 0.0
     return 1.0
+
+
+def stated_dimensions(answer: str) -> set[str]:
+    """What the answer's figures measure (:func:`qa.text.dimensions_in`), a span of time in words
+    (每季度, 半年) counted as a duration."""
+    return dimensions_in(answer) | ({"duration"} if SPAN_OF_TIME_WORDS.search(answer) else set())
 
 
 def only_figures(answer: str) -> bool:
@@ -203,7 +214,7 @@ def other_dimension(question_asks: Asks, answer: str) -> str:
     if question_asks.kind != "number":
         return ""
     wanted = question_asks.dimension
-    stated = dimensions_in(answer)
+    stated = stated_dimensions(answer)
     if wanted and stated and wanted not in stated:
         return f"the question asks for a figure of {wanted}, the answer gives {'/'.join(sorted(stated))}"
     return ""

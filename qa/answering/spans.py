@@ -204,6 +204,13 @@ def repeated_until(sentence: str, at: int, end: int, question: str, word: str) -
     return at + longest
 
 
+def announces(sentence: str, end: int) -> bool:
+    """Whether a span ending at ``end`` is followed by a colon: words there announce what comes
+    after them ("需提交以下材料：", "咨询电话：") and state none of it (a figure there still
+    states itself: "主要任务有三项：")."""
+    return sentence[end:].lstrip()[:1] in ("：", ":")
+
+
 @lru_cache(maxsize=256)
 def _question_words(question: str) -> tuple[str, ...]:
     from qa.index.lexical import tokenize
@@ -285,5 +292,5 @@ def candidate_features(
         float(bool(REFERENCE.search(text))),
         float(shape == "pair" and asks.parts),
         float(bool(asks.head) and (asks.head in text or core.endswith(asks.head[-1]))),
-        float(bool(DANGLING.search(core))),
+        float(bool(DANGLING.search(core)) or (announces(sentence, candidate.end) and not number_spans(text))),
     ]

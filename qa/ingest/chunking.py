@@ -12,9 +12,9 @@ import re
 from dataclasses import asdict, dataclass
 
 from qa.ingest.decode import Document
-from qa.ingest.structure import ARTICLE, Paragraph
+from qa.ingest.structure import ARTICLE, Paragraph, is_list_item
 from qa.settings import ChunkingSettings
-from qa.text import CLAUSE_MARKS, INTRODUCES_ITEMS, LIST_ITEM, split_sentences, squeeze_spaces
+from qa.text import CLAUSE_MARKS, INTRODUCES_ITEMS, split_sentences, squeeze_spaces
 
 CLAUSE_END = re.compile(f"[{CLAUSE_MARKS}]")
 # Bump when ingestion or chunking changes what a chunk holds (text, section, period, title):
@@ -98,13 +98,9 @@ def _units(paragraphs) -> list[list[Paragraph]]:
     for paragraph in paragraphs:
         previous = units[-1][-1] if units else None
         same_body = previous is not None and previous.section == paragraph.section and previous.kind == paragraph.kind
-        lists = bool(units) and INTRODUCES_ITEMS.search(units[-1][0].text) and LIST_ITEM.match(paragraph.text)
-        if (
-            same_body
-            and paragraph.kind == "body"
-            and paragraph.section
-            and (ARTICLE.match(paragraph.section[-1]) or lists)
-        ):
+        lists = bool(units) and INTRODUCES_ITEMS.search(units[-1][0].text) and is_list_item(paragraph.text)
+        article = bool(paragraph.section) and ARTICLE.match(paragraph.section[-1])
+        if same_body and paragraph.kind == "body" and (article or lists):
             units[-1].append(paragraph)
         else:
             units.append([paragraph])

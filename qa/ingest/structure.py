@@ -187,8 +187,8 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
             period = period_in(item, year, heading=True) or period
         elif article and not PART_HEADING.match(line):
             pass  # a later paragraph or a (一) item of the current article
-        elif listed and not ITEM_HEADING.match(line):
-            pass  # an item of a list a line introduced ("需提交以下材料：" then "一、…；"): no heading
+        elif listed:
+            pass  # an item of a list a line introduced ("需提交以下材料：" then "（一）…；"): no heading
         elif PART_HEADING.match(line) and len(line) <= 40 and not SENTENCE_END.search(line[:-1]):
             part, item, kind, article = line.rstrip("。"), None, "heading", None
             period = period_in(line, year, heading=True)
@@ -219,46 +219,63 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
 
 
 def _mark_style(line: str) -> str:
-    """A list item's mark without its number: "（）" for "（二）", "、" for "三、"."""
+    """A list item's mark without its number, but with the kind of numeral it counts in:
+    "cn（）" for "（二）", "cn、" for "三、", "digit、" for "3、", "•" for a bullet."""
     mark = LIST_ITEM.match(line)
-    return re.sub(r"[\w\s]", "", mark.group()) if mark else ""  # numbers, and the letter \D took
+    if not mark:
+        return ""
+    numeral = (
+        "digit"
+        if re.search(r"\d", mark.group())
+        else "cn"
+        if re.search(r"[一二三四五六七八九十]", mark.group())
+        else ""
+    )
+    return numeral + re.sub(r"[\w\s]", "", mark.group())
 
 
 LIST_ITEM_MAX_CHARS = 100  # an item of a list is a line or two; a longer paragraph is text of its own
 
 
+def is_list_item(line: str) -> bool:
+    """Whether ``line`` reads as an item of a list: marked as one (（一） 1. 一、 •), closed by a
+    punctuation mark ("（一）诊断证明；"; a heading such as "（一）持续开展惠民行动" has none), and
+    within LIST_ITEM_MAX_CHARS."""
+    return bool(LIST_ITEM.match(line)) and line[-1] in SENTENCE_MARKS + "，," and len(line) <= LIST_ITEM_MAX_CHARS
+
+
 def _item_of(line: str, style: str | None) -> bool:
-    """Whether ``line`` is an item of the list being read: marked as one and closed by a
-    punctuation mark ("（一）诊断证明；"; a heading such as "（一）持续开展惠民行动" has none),
-    within LIST_ITEM_MAX_CHARS, and, after the first item, in its mark style (after
-    "（一）…（三）…", "五、常见问题" is a heading again)."""
-    return (
-        bool(LIST_ITEM.match(line))
-        and line[-1] in SENTENCE_MARKS + "，,"
-        and len(line) <= LIST_ITEM_MAX_CHARS
-        and (style is None or _mark_style(line) == style)
-    )
+    """Whether ``line`` is an item of the list being read: a list item, and after the first, in
+    its mark style (after "（一）…（三）…" or "1、…2、…", "五、常见问题" is a heading again)."""
+    return is_list_item(line) and (style is None or _mark_style(line) == style)
 
 
 SIGN_OFF_MAX_CHARS = 30  # an issuing office's name ("青禾县人民政府办公室") fits well within this
 
 
+def _office(paragraph: Paragraph) -> bool:
+    """Whether a paragraph can be an issuing office's name: short body text with no punctuation
+    and no figures ("青禾县人民政府办公室"; not "联系电话 96000")."""
+    text = paragraph.text
+    return (
+        paragraph.kind == "body"
+        and len(text) <= SIGN_OFF_MAX_CHARS
+        and not re.search(rf"[{SENTENCE_MARKS}，,：:\d]", text)
+    )
+
+
 def _sign_off_as_meta(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """A notice's sign-off (落款) as document information, not part of its last section: the
-    last line a date alone ("2041年1月5日"), and up to two short unpunctuated lines just before
-    it (the issuing offices). Read as body text, they took the last section's heading and
-    answered questions about it ("什么时候交?" → the notice's date)."""
-    if not paragraphs or not DATE.fullmatch(_squash(paragraphs[-1].text)):
+    last line a date alone ("2041年1月5日") after one or two issuing offices' names (see
+    :func:`_office`), which follow body text, not a heading. Read as body text, they took the
+    last section's heading and answered questions about it ("什么时候交?" → the notice's date).
+    A date right after a heading or a question ("报名截止时间" / "2041年3月1日") is its answer."""
+    if len(paragraphs) < 3 or not DATE.fullmatch(_squash(paragraphs[-1].text)):
         return paragraphs
     first = len(paragraphs) - 1
-    while (
-        first > 0
-        and len(paragraphs) - first <= 2
-        and paragraphs[first - 1].kind == "body"
-        and len(paragraphs[first - 1].text) <= SIGN_OFF_MAX_CHARS
-        and not SENTENCE_END.search(paragraphs[first - 1].text)
-        and not re.search(r"[，,；;：:]", paragraphs[first - 1].text)
-    ):
+    while first > 1 and len(paragraphs) - first <= 2 and _office(paragraphs[first - 1]):
         first -= 1
+    if first == len(paragraphs) - 1 or paragraphs[first - 1].kind != "body":
+        return paragraphs
     signed = [Paragraph(p.number, p.start, p.end, p.text, "meta", ("文档信息",)) for p in paragraphs[first:]]
     return paragraphs[:first] + signed

@@ -42,7 +42,10 @@ def test_words_next_to_figures_are_found_and_figures_only_whole():
     dateline = "发布时间：2041-01-05 09:30  共计 3300 公里"
     start, end = locate("2041-01-05", dateline)
     assert dateline[start:end] == "2041-01-05" and locate("3300公里", dateline) is not None
-    assert locate("2041-01-0", dateline) is None and locate("5 公里", "共 35 公里、5 公里")[0] == 8
+    assert locate("2041-01-0", dateline) is None
+    assert locate("35", "共3 5公里") is None  # across the space that parts two numbers
+    assert locate("11", "编号111 11号") == (6, 8)  # a whole one after a cut one
+    assert locate("200万元", "投资1\n200万元") == (4, 9)  # a line break parts them as a space does
 
 
 def test_matching_folds_widths_and_day_words_but_keeps_the_document_characters():

@@ -150,6 +150,10 @@ def test_a_count_question_answered_with_the_items_gets_the_count_that_follows_th
     assert [s.text for s in ground("东站、西站", [-0.2], evidence, "换乘中心建在哪里？").spans] == ["东站、西站"]
     assert [s.text for s in ground("东站、西站", [-0.2], evidence, "新建多少公里道路？").spans] == ["东站、西站"]
     assert [s.text for s in ground("修建码头", [-0.2], evidence, "修建码头几个？").spans] == ["修建码头"]
+    # nor when it asks for a span of time, or the figure after the items is a date
+    patrol = _evidence("安全巡查每季度 1 次，东站、西站 2041年3月1日启用。")
+    assert [s.text for s in ground("每季度", [-0.2], patrol, "安全巡查多久进行一次？").spans] == ["每季度"]
+    assert [s.text for s in ground("东站、西站", [-0.2], patrol, "有几个站启用？").spans] == ["东站、西站"]
 
 
 def test_the_second_turn_is_timed_in_milliseconds(monkeypatch):

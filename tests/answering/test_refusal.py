@@ -140,6 +140,14 @@ def test_a_question_of_how_long_wants_a_span_of_time_in_any_unit():
     assert kind_fit(asks(question), "三十日内", 1) == 1.0 and kind_fit(asks(question), "两年", 1) == 1.0
     assert kind_fit(asks(question), "12 个", 1) == 0.0  # a count is no span of time
     assert kind_fit(asks(question), "2041年3月1日", 1) == 0.0  # nor is a date
+    assert kind_fit(asks("巡查多久进行一次？"), "每季度", 1) == 1.0  # a span of time in words
+    assert kind_fit(asks("巡查多久进行一次？"), "巡查组", 1) == 0.0
+    assert kind_fit(asks("巡查多久进行一次？"), "第一季度", 1) == 0.0  # a point in time
+    assert certain_refusal("补贴多久发放一次？", evidence, draft("200 元")) != ""
+    monthly = "补贴每月发放 200 元。"
+    paid = [Evidence(0, "doc", 0, len(monthly), monthly, "某县办法", (), None, 1.0, 0.8)]
+    cited = Draft("generative", [Span(0, 2, len(monthly) - 1, monthly[2:-1], True)], monthly[2:-1])
+    assert certain_refusal("补贴多久发放一次？", paid, cited) == ""  # 每月 says how often
     assert "duration" in certain_refusal(question, evidence, draft("200 元"))
     assert certain_refusal(question, evidence, draft("三十日内")) == ""
 
@@ -155,6 +163,7 @@ def test_dimensions_of_figures():
     # measures nothing, though its 日 is a unit of time
     assert dimensions_in("试点两年") == {"duration"} and dimensions_in("服务满 3 年") == {"duration"}
     assert dimensions_in("2041年") == set() and dimensions_in("二〇四一年") == set()
+    assert dimensions_in("2041年多地开展试点") == set()  # a year that 多 follows is still a year
     assert dimensions_in("2041年3月1日起施行") == set() and dimensions_in("3月1日起，十五日内") == {"duration"}
 
 

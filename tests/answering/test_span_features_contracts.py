@@ -128,6 +128,20 @@ def test_a_span_cut_through_a_phrase_is_dangling():
         assert values["dangling"] == 1.0
 
 
+def test_a_span_right_before_a_colon_announces_and_is_dangling():
+    notice = "书屋每周开放六天，借书需提交以下材料：读者证、身份证。"
+    question = "借书要带什么？"
+    assert _features(notice, question, "材料")["dangling"] == 1.0
+    assert _features(notice, question, "读者证、身份证")["dangling"] == 0.0
+    intro = "借书需提交以下材料："  # a sentence that introduces items on the lines after it
+    assert _features(intro, question, "借书需提交以下材料")["dangling"] == 1.0
+    assert _features(notice, question, "书屋每周开放六天")["dangling"] == 0.0  # a clause before it states
+    assert _features("咨询电话 ：96000。", "电话多少？", "咨询电话")["dangling"] == 1.0
+    assert (
+        _features("今年的任务有三项：修路、建桥、通水。", "任务有几项？", "三项")["dangling"] == 0.0
+    )  # a figure states
+
+
 SENTENCES = [
     PLAN,
     REASONS,

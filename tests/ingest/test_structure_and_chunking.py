@@ -204,12 +204,31 @@ def test_the_items_a_line_introduces_keep_its_section_and_its_chunk():
     assert listed.text == "办理借书证需提交以下材料：\n（一）本人身份证；\n（二）近期照片一张。"
 
 
+def test_list_items_leave_no_heading_or_period_behind_them():
+    text = (
+        "某县通知\n\n一、办证\n需提交以下材料：\n（一）2040年以来的纳税证明；\n（二）照片一张。\n材料齐全的当场办结。\n"
+    )
+    after = parse_document(text, "x").paragraphs[-1]
+    assert after.text == "材料齐全的当场办结。" and after.section == ("一、办证",) and after.period is None
+    # a notice with no headings keeps its items with the line that introduces them too
+    plain = parse_document("某县通知\n\n需提交以下材料：\n（一）身份证；\n（二）照片。\n", "y")
+    assert [c.text for c in chunk_document(plain, ChunkingSettings())][1:] == [
+        "需提交以下材料：\n（一）身份证；\n（二）照片。"
+    ]
+
+
 def test_a_list_ends_where_its_mark_style_changes():
-    text = "某县通知\n\n一、要求\n请准备：\n1. 申请表；\n2. 身份证。\n二、地点：县政务中心。\n周一至周五办理。\n"
-    by_text = {p.text: p for p in parse_document(text, "x").paragraphs}
-    assert by_text["2. 身份证。"].section == ("一、要求",) and by_text["2. 身份证。"].kind == "body"
-    assert by_text["二、地点：县政务中心。"].kind == "heading"
-    assert by_text["周一至周五办理。"].section == ("二、地点：县政务中心",)
+    for first, second in (
+        ("1. 申请表；", "2. 身份证。"),
+        ("1、申请表；", "2、身份证。"),
+        ("1.“一卡通”；", "2.(原件)身份证。"),
+    ):
+        text = f"某县通知\n\n一、要求\n请准备：\n{first}\n{second}\n二、地点：县政务中心。\n周一至周五办理。\n"
+        by_text = {p.text: p for p in parse_document(text, "x").paragraphs}
+        assert by_text[second].section == ("一、要求",) and by_text[second].kind == "body"
+        # a part heading counts in Chinese numerals: it is no item of a list counted in digits
+        assert by_text["二、地点：县政务中心。"].kind == "heading"
+        assert by_text["周一至周五办理。"].section == ("二、地点：县政务中心",)
 
 
 def test_a_closing_sign_off_is_document_information_not_the_last_section():
@@ -224,5 +243,12 @@ def test_a_closing_sign_off_is_document_information_not_the_last_section():
     # no date at the end: no sign-off; a sentence before the date is no office's name
     unsigned = parse_document("某县通知\n\n一、说明\n请拨打96000。\n青禾县自来水公司\n", "y").paragraphs
     assert unsigned[-1].kind == "body"
-    dated = parse_document("某县通知\n\n一、说明\n请于月底前办理。\n2041年3月1日\n", "z").paragraphs
-    assert dated[-2].kind == "body" and dated[-1].kind == "meta"
+    # a date with no office before it, or after a heading or a question, is the text's own
+    for body in (
+        "一、说明\n请于月底前办理。\n",
+        "二、报名截止时间\n",
+        "1.什么时候开始报名？\n",
+        "一、说明\n联系电话 96000\n",
+    ):
+        dated = parse_document(f"某县通知\n\n{body}2041年3月1日\n", "z").paragraphs
+        assert dated[-1].kind != "meta" and dated[-1].section != ("文档信息",), body
