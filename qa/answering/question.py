@@ -121,6 +121,8 @@ def asks(question: str) -> Asks:
     import jieba.posseg
 
     words = [(p.word, p.flag) for p in jieba.posseg.cut(question)]
+    if unit and unit[1] == "年" and inside_a_word(words, unit.start(1), unit.end(1)):
+        unit = None  # 多少年轻人, 几年级, 多少年龄: 年 begins a word of its own, no span of years
     unit_asked = unit[1] if unit else next((name for name, asked in IMPLIED_UNITS if asked.search(question)), None)
     rate = kind == "number" and bool(RATE_Q.search(question))
     measured = "rate" if rate else dimension(unit_asked or "")
@@ -136,6 +138,17 @@ def asks(question: str) -> Asks:
         frozenset(w for w, flag in words if flag in PROPER_NAME_TAGS and len(w) >= 2),
         measured if kind == "number" else None,
     )
+
+
+def inside_a_word(words: list[tuple[str, str]], start: int, end: int) -> bool:
+    """Whether the word (of the question's segmentation, ``words``) holding ``question[start]``
+    runs on past ``end``: the characters there begin a longer word."""
+    position = 0
+    for word, _ in words:
+        if position <= start < position + len(word):
+            return position + len(word) > end
+        position += len(word)
+    return False
 
 
 def head_noun(words: list[tuple[str, str]]) -> str:
