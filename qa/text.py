@@ -206,8 +206,8 @@ NUMBER = re.compile(
 )
 DIGITS = re.compile(r"\d+(?:\.\d+)?")
 # What each unit measures: a figure in one dimension never answers a question about another
-# ("多少元" is not answered by "6.5%"). Bare 万/亿 say nothing; 年 after a four-figure number is
-# a calendar year, which measures nothing (see dimensions_in), and after any other a span of years.
+# ("多少元" is not answered by "6.5%"). Bare 万/亿 and 年 (a duration or a year) say nothing; a
+# number of years counts as a span of time only where no unit is named (SPAN_OF_TIME).
 DIMENSIONS = {
     "rate": ("%", "‰", "倍", "个百分点"),
     "money": ("元",),
@@ -218,12 +218,18 @@ DIMENSIONS = {
     "power": ("千瓦",),
     "length": ("公里", "米"),
     "age": ("岁", "周岁"),
-    "duration": ("个月", "工作日", "日", "天", "小时", "分钟", "年"),
+    "duration": ("个月", "工作日", "日", "天", "小时", "分钟"),
 }
 _DIMENSION_OF = sorted(((u, d) for d, units in DIMENSIONS.items() for u in units), key=lambda p: -len(p[0]))
 
 
 CALENDAR_YEAR = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年")  # 2022年, 二〇二二年: a date
+# A span of time that no unit of DIMENSIONS states: a number of years (两年, 3年; not the calendar
+# year 2041年, nor 年级/年龄), or words (每月, 每季度, 半年). It answers "多久", which names no unit.
+SPAN_OF_TIME = re.compile(
+    r"(?<![\d〇零一二两三四五六七八九十])(?:\d{1,3}|[一二两三四五六七八九十]{1,3})\s*年(?![级龄轻])"
+    r"|每个?(?:季度|年|月|周|星期|天|日)|半个?(?:年|月|天|日|小时)"
+)
 
 
 def dimension(unit: str) -> str | None:

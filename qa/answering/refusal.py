@@ -31,11 +31,9 @@ from qa.answering.types import Draft
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit
 from qa.settings import RefusalSettings
-from qa.text import dimensions_in, number_spans, numbers_in, says_when, squeeze_spaces, years_named
+from qa.text import SPAN_OF_TIME, dimensions_in, number_spans, numbers_in, says_when, squeeze_spaces, years_named
 
 YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")
-# A span of time in words, with no figure: 每季度, 每月, 半年
-SPAN_OF_TIME_WORDS = re.compile(r"每个?(?:季度|年|月|周|星期|天|日)|半个?(?:年|月|天|小时)")
 RATE_ANSWER = re.compile(r"[%‰]|百分之|个百分点|成|倍")
 # Paragraph kinds (ingest's) that label text rather than state anything: section headings, and
 # the document's title and source line ("meta").
@@ -87,8 +85,8 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
     :data:`Asks.dimension`), a count for a rate, a bare figure for a yes or no, no time for
     什么时候)."""
     if asks.kind == "number":
-        if asks.dimension == "duration" and "duration" in stated_dimensions(answer):
-            return 1.0  # "多久组织一次？" → "每季度", a span of time in words
+        if asks.dimension == "duration" and not asks.unit and "duration" in stated_dimensions(answer):
+            return 1.0  # "多久组织一次？" → "每季度", "多久？" → "两年"
         if not numbers_in(answer) or (YEAR_ONLY.fullmatch(answer.strip()) and not asks.when):
             return 0.0
         if asks.rate:
@@ -96,7 +94,7 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
         same_unit = (
             not (asks.unit or asks.dimension)
             or bool(asks.unit and asks.unit in answer)
-            or asks.dimension in stated_dimensions(answer)
+            or asks.dimension in dimensions_in(answer)
         )
         return 1.0 if same_unit else 0.0
     if asks.kind == "list":
@@ -113,9 +111,9 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
 
 
 def stated_dimensions(answer: str) -> set[str]:
-    """What the answer's figures measure (:func:`qa.text.dimensions_in`), a span of time in words
-    (每季度, 半年) counted as a duration."""
-    return dimensions_in(answer) | ({"duration"} if SPAN_OF_TIME_WORDS.search(answer) else set())
+    """What the answer's figures measure (:func:`qa.text.dimensions_in`), with a span of time
+    that names no unit of its own (两年, 每季度: :data:`qa.text.SPAN_OF_TIME`) as a duration."""
+    return dimensions_in(answer) | ({"duration"} if SPAN_OF_TIME.search(answer) else set())
 
 
 def only_figures(answer: str) -> bool:

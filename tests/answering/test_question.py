@@ -61,8 +61,8 @@ def test_the_dimension_asked_for_comes_from_the_unit_the_rate_or_a_question_of_h
     assert asks("新建多少座书屋？").dimension is None and asks("这条路有多长？").dimension is None
     assert asks("书屋多久开放一次，开放吗？").dimension is None  # the last clause asks yes or no
     # 年 that begins a word of its own (年轻人, 年级, 年龄) asks for no span of years
-    assert asks("书屋今年吸引了多少年轻人？").unit is None and asks("书屋开放多少年了？").dimension == "duration"
-    assert asks("借书的有几年级的学生？").dimension is None and asks("几年内建成？").dimension == "duration"
+    assert asks("书屋今年吸引了多少年轻人？").unit is None and asks("书屋开放多少年了？").unit == "年"
+    assert asks("借书的有几年级的学生？").unit is None and asks("几年内建成？").unit == "年"
 
 
 def test_head_noun_is_the_noun_the_question_word_names():

@@ -143,6 +143,11 @@ def test_a_question_of_how_long_wants_a_span_of_time_in_any_unit():
     assert kind_fit(asks("巡查多久进行一次？"), "每季度", 1) == 1.0  # a span of time in words
     assert kind_fit(asks("巡查多久进行一次？"), "巡查组", 1) == 0.0
     assert kind_fit(asks("巡查多久进行一次？"), "第一季度", 1) == 0.0  # a point in time
+    # a question that names its unit of time wants it: days are no answer to 几年, nor years to 多少天
+    assert kind_fit(asks("试点要搞几年？"), "三十日", 1) == 0.0 and kind_fit(asks("试点要搞几年？"), "两年", 1) == 1.0
+    assert (
+        kind_fit(asks("多少天内答复？"), "一年内", 1) == 0.0 and kind_fit(asks("多少天内答复？"), "三十日内", 1) == 1.0
+    )
     assert certain_refusal("补贴多久发放一次？", evidence, draft("200 元")) != ""
     monthly = "补贴每月发放 200 元。"
     paid = [Evidence(0, "doc", 0, len(monthly), monthly, "某县办法", (), None, 1.0, 0.8)]
@@ -159,12 +164,15 @@ def test_dimensions_of_figures():
     assert dimensions_in("百分之五十以上") == {"rate"} and dimensions_in("三十日内") == {"duration"}
     assert dimensions_in("1200 万元，3.5 万人") == {"money", "people"} and dimensions_in("6 所学校") == set()
     assert dimension("万亿元") == "money" and dimension("平方公里") == "area" and dimension("个") is None
-    # 年 after a four-figure number is a calendar year, after any other a span of years; a date
-    # measures nothing, though its 日 is a unit of time
-    assert dimensions_in("试点两年") == {"duration"} and dimensions_in("服务满 3 年") == {"duration"}
-    assert dimensions_in("2041年") == set() and dimensions_in("二〇四一年") == set()
-    assert dimensions_in("2041年多地开展试点") == set()  # a year that 多 follows is still a year
+    # a date measures nothing, though its 日 is a unit of time; 年 says nothing of its own
     assert dimensions_in("2041年3月1日起施行") == set() and dimensions_in("3月1日起，十五日内") == {"duration"}
+    assert dimensions_in("试点两年") == set() and dimensions_in("2041年多地开展试点") == set()
+    # a number of years, or 每月 and 半年, is a span of time where no unit is named (多久)
+    from qa.text import SPAN_OF_TIME
+
+    assert SPAN_OF_TIME.search("试点两年") and SPAN_OF_TIME.search("服务满 3 年") and SPAN_OF_TIME.search("每季度")
+    assert not SPAN_OF_TIME.search("2041年") and not SPAN_OF_TIME.search("二〇四一年")
+    assert not SPAN_OF_TIME.search("三年级学生") and not SPAN_OF_TIME.search("第一季度")
 
 
 def test_signals_for_a_broader_period_a_missing_head_and_restated_words():
