@@ -226,7 +226,8 @@ def clause_span(span: Span, evidence: list[Evidence]) -> Span:
 
 def ungrounded_numbers(answer: str, source: str, allowed: str = "") -> list[str]:
     """Numbers in ``answer`` found neither in ``source`` nor in ``allowed`` (e.g. the question)."""
-    haystack = squash(source + "|" + allowed)  # a mark no number runs across
+    # a mark no number runs across, between the texts and wherever a space parts two numbers
+    haystack = squash(SPACED_FIGURES.sub(lambda m: m[0][0] + "|" + m[0][-1], source + "|" + allowed))
     source_digits = set(DIGITS.findall(haystack))
     return [n for n in numbers_in(answer) if (n not in source_digits if n.isascii() else n not in haystack)]
 

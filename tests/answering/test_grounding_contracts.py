@@ -161,4 +161,5 @@ def test_figures_are_grounded_whole_and_chinese_numerals_as_written():
     assert ungrounded_numbers("500座", "新建书屋500座") == []
     assert ungrounded_numbers("三十日", "应当在三十日内办结") == []
     assert ungrounded_numbers("四十日", "应当在三十日内办结") == ["四十"]
+    assert ungrounded_numbers("2041-01-05", "发布时间：2041-01-05 09:30") == []  # a space parts 05 and 09
     assert ungrounded_numbers("2041年", "新建书屋500座", "2041年建了几座") == []
