@@ -207,7 +207,7 @@ NUMBER = re.compile(
 DIGITS = re.compile(r"\d+(?:\.\d+)?")
 # What each unit measures: a figure in one dimension never answers a question about another
 # ("多少元" is not answered by "6.5%"). Bare 万/亿 and 年 (a duration or a year) say nothing; a
-# number of years counts as a span of time only where no unit is named (SPAN_OF_TIME).
+# number of years counts as a span of time only where no unit is named (DURATION_WORDS).
 DIMENSIONS = {
     "rate": ("%", "‰", "倍", "个百分点"),
     "money": ("元",),
@@ -226,7 +226,7 @@ _DIMENSION_OF = sorted(((u, d) for d, units in DIMENSIONS.items() for u in units
 CALENDAR_YEAR = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年")  # 2022年, 二〇二二年: a date
 # A span of time that no unit of DIMENSIONS states: a number of years (两年, 3年; not the calendar
 # year 2041年, nor 年级/年龄), or words (每月, 每季度, 半年). It answers "多久", which names no unit.
-SPAN_OF_TIME = re.compile(
+DURATION_WORDS = re.compile(
     r"(?<![\d〇零一二两三四五六七八九十])(?:\d{1,3}|[一二两三四五六七八九十]{1,3})\s*年(?![级龄轻])"
     r"|每个?(?:季度|年|月|周|星期|天|日)|半个?(?:年|月|天|日|小时)"
 )
@@ -243,12 +243,12 @@ def dimension(unit: str) -> str | None:
 
 def dimensions_in(text: str) -> set[str]:
     """The dimensions of the figures ``text`` states (a figure with no known unit adds none, nor
-    does a date: "2022年", "3月15日")."""
+    does a date: "3月15日")."""
     found = set()
     dates = [(m.start(), m.end()) for m in DATE.finditer(text)]
     for match in NUMBER.finditer(text):
-        if CALENDAR_YEAR.search(match.group()) or any(s <= match.start() < e for s, e in dates):
-            continue  # a calendar year or date measures nothing
+        if any(s <= match.start() < e for s, e in dates):
+            continue  # a date measures nothing, though its 日 is a unit of time
         name = "rate" if "百分之" in match.group() else dimension(match["unit"] or "")
         if name:
             found.add(name)

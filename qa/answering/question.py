@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.text import MEASURE_WORDS, UNITS, dimension
+from qa.text import DURATION_WORDS, MEASURE_WORDS, UNITS, dimension, dimensions_in
 
 # 几 after 这/那/前/近 is a span of time (这几年, 近几天), not a count (收到后几日内 still counts);
 # after 哪 it asks which ones (哪几种, 哪几项: a list)
@@ -138,6 +138,18 @@ def asks(question: str) -> Asks:
         frozenset(w for w, flag in words if flag in PROPER_NAME_TAGS and len(w) >= 2),
         measured if kind == "number" else None,
     )
+
+
+def measures_asked(question_asks: Asks, text: str) -> bool:
+    """Whether ``text`` states a figure of the dimension asked (:data:`Asks.dimension`): its
+    units say so (多少元 → "5亿元"), or, for a question of how long that names no unit, it
+    states a span of time in years or words (多久 → "两年", "每季度"; 几年 still wants 年)."""
+    wanted = question_asks.dimension
+    if not wanted:
+        return False
+    if wanted in dimensions_in(text):
+        return True
+    return wanted == "duration" and not question_asks.unit and bool(DURATION_WORDS.search(text))
 
 
 def inside_a_word(words: list[tuple[str, str]], start: int, end: int) -> bool:

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 
 from qa.answering.evidence import Evidence
 from qa.answering.grounding import only_restates, ungrounded_numbers
-from qa.answering.question import Asks, asks
+from qa.answering.question import Asks, asks, measures_asked
 from qa.answering.types import Draft
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit
 from qa.settings import RefusalSettings
-from qa.text import SPAN_OF_TIME, dimensions_in, number_spans, numbers_in, says_when, squeeze_spaces, years_named
+from qa.text import DURATION_WORDS, dimensions_in, number_spans, numbers_in, says_when, squeeze_spaces, years_named
 
 YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")
 RATE_ANSWER = re.compile(r"[%‰]|百分之|个百分点|成|倍")
@@ -85,18 +85,13 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
     :data:`Asks.dimension`), a count for a rate, a bare figure for a yes or no, no time for
     什么时候)."""
     if asks.kind == "number":
-        if asks.dimension == "duration" and not asks.unit and "duration" in stated_dimensions(answer):
-            return 1.0  # "多久组织一次？" → "每季度", "多久？" → "两年"
+        if not asks.rate and measures_asked(asks, answer):
+            return 1.0  # of the dimension asked, in figures or words ("多久组织一次？" → "每季度")
         if not numbers_in(answer) or (YEAR_ONLY.fullmatch(answer.strip()) and not asks.when):
             return 0.0
         if asks.rate:
             return 1.0 if RATE_ANSWER.search(answer) else 0.0
-        same_unit = (
-            not (asks.unit or asks.dimension)
-            or bool(asks.unit and asks.unit in answer)
-            or asks.dimension in dimensions_in(answer)
-        )
-        return 1.0 if same_unit else 0.0
+        return 1.0 if not (asks.unit or asks.dimension) or (asks.unit and asks.unit in answer) else 0.0
     if asks.kind == "list":
         return 1.0 if parts > 1 or re.search(r"[、和及与]", answer) else 0.5
     if asks.kind == "yesno":  # a bare figure or date ("2023年2月10日") says neither yes nor no
@@ -108,12 +103,6 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
 
         return 1.0 if any(p.flag == "nr" for p in jieba.posseg.cut(answer)) else 0.0
     return 1.0
-
-
-def stated_dimensions(answer: str) -> set[str]:
-    """What the answer's figures measure (:func:`qa.text.dimensions_in`), with a span of time
-    that names no unit of its own (两年, 每季度: :data:`qa.text.SPAN_OF_TIME`) as a duration."""
-    return dimensions_in(answer) | ({"duration"} if SPAN_OF_TIME.search(answer) else set())
 
 
 def only_figures(answer: str) -> bool:
@@ -212,7 +201,7 @@ def other_dimension(question_asks: Asks, answer: str) -> str:
     if question_asks.kind != "number":
         return ""
     wanted = question_asks.dimension
-    stated = stated_dimensions(answer)
+    stated = dimensions_in(answer) | ({"duration"} if DURATION_WORDS.search(answer) else set())
     if wanted and stated and wanted not in stated:
         return f"the question asks for a figure of {wanted}, the answer gives {'/'.join(sorted(stated))}"
     return ""

@@ -17,13 +17,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.answering.question import Asks
+from qa.answering.question import Asks, measures_asked
 from qa.text import (
     ARTICLE_LABEL,
     LIST_ITEM,
     ORDINAL_BEFORE,
-    SPAN_OF_TIME,
-    dimensions_in,
     number_spans,
     says_when,
     split_clauses,
@@ -276,11 +274,7 @@ def candidate_features(
         float(shape in ("noun", "quoted") and kind in ("text", "person")),
         float(shape in ("clause", "clauses", "rest", "sentence") and kind in ("why", "how", "yesno", "text")),
         float(kind == "person" and any(f == "nr" for *_, f in _tagged(text))),
-        float(
-            bool(asks.unit and asks.unit in text)
-            or bool(asks.dimension and asks.dimension in dimensions_in(text))
-            or bool(asks.dimension == "duration" and not asks.unit and SPAN_OF_TIME.search(text))
-        ),
+        float(bool(asks.unit and asks.unit in text) or measures_asked(asks, text)),
         float(first_number and kind == "number"),
         1.0 - in_question,
         in_question,

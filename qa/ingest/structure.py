@@ -133,7 +133,7 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
     period: str | None = None
     paragraphs: list[Paragraph] = []
     listing: tuple[str, ...] | None = None  # the section of the line that introduced the items being read
-    item_mark: str | None = None  # the style of their marks ("（）" for （一）（二）): one list keeps one
+    item_mark: str | None = None  # the style of their marks (_mark_style): one list keeps one
 
     for start, end in spans:
         line = text[start:end]

@@ -168,11 +168,13 @@ def test_dimensions_of_figures():
     assert dimensions_in("2041年3月1日起施行") == set() and dimensions_in("3月1日起，十五日内") == {"duration"}
     assert dimensions_in("试点两年") == set() and dimensions_in("2041年多地开展试点") == set()
     # a number of years, or 每月 and 半年, is a span of time where no unit is named (多久)
-    from qa.text import SPAN_OF_TIME
+    from qa.text import DURATION_WORDS
 
-    assert SPAN_OF_TIME.search("试点两年") and SPAN_OF_TIME.search("服务满 3 年") and SPAN_OF_TIME.search("每季度")
-    assert not SPAN_OF_TIME.search("2041年") and not SPAN_OF_TIME.search("二〇四一年")
-    assert not SPAN_OF_TIME.search("三年级学生") and not SPAN_OF_TIME.search("第一季度")
+    assert (
+        DURATION_WORDS.search("试点两年") and DURATION_WORDS.search("服务满 3 年") and DURATION_WORDS.search("每季度")
+    )
+    assert not DURATION_WORDS.search("2041年") and not DURATION_WORDS.search("二〇四一年")
+    assert not DURATION_WORDS.search("三年级学生") and not DURATION_WORDS.search("第一季度")
 
 
 def test_signals_for_a_broader_period_a_missing_head_and_restated_words():
