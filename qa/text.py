@@ -287,16 +287,35 @@ def says_when(text: str) -> bool:
     return bool(TIME_WORD.search(text))
 
 
+# What joins the two ends of a range ("1-2小时", "3至5年", "5%—6%", "三到五年"): one mark or word,
+# spaces around it aside. A verb before 到 ("增加到") makes it no joiner, since then the text between
+# the figures is more than the mark.
+RANGE_JOINER = re.compile(r"\s*[-－—–~～至到]\s*")
+# The first end of a range in Chinese numerals, which names no unit of its own ("三到五年").
+CN_RANGE_START = re.compile(rf"(?<![{CN_DIGITS}\d])[{CN_DIGITS}]+{RANGE_JOINER.pattern}$")
+
+
 def number_spans(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` of each number with its bound, unit and qualifier ("8%以上", "3300 公里",
-    "三十日", "突破20个"); a date ("2023年2月10日") is one."""
+    "三十日", "突破20个"); a date ("2023年2月10日") is one, and so is a range ("1-2小时", "3至5年",
+    "3月1日至3月31日"): either end alone misstates it."""
     dates = [(m.start(), m.end()) for m in DATE.finditer(text)]
-    spans = [
-        (m.start(), m.start() + len(m.group().rstrip()))
-        for m in NUMBER.finditer(text)
-        if m.group().strip() and not any(s <= m.start() < e for s, e in dates)
-    ]
-    return sorted(dates + spans)
+    spans = sorted(
+        dates
+        + [
+            (m.start(), m.start() + len(m.group().rstrip()))
+            for m in NUMBER.finditer(text)
+            if m.group().strip() and not any(s <= m.start() < e for s, e in dates)
+        ]
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and RANGE_JOINER.fullmatch(text, merged[-1][1], start):
+            merged[-1] = (merged[-1][0], end)
+            continue
+        bare_first = CN_RANGE_START.search(text, max(merged[-1][1] if merged else 0, start - 12), start)
+        merged.append((bare_first.start() if bare_first else start, end))
+    return merged
 
 
 # -- legal text -------------------------------------------------------------------------------

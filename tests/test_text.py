@@ -63,6 +63,14 @@ def test_a_date_is_one_figure():
     assert [text[s:e] for s, e in number_spans(text)] == ["9月", "10月份", "12个月", "2022年", "6.6%"]
 
 
+def test_a_range_is_one_figure():
+    text = "每周开放3-5天，补贴2000～3000元，罚款五到十万元，4月1日至4月30日受理，从30个增加到50个"
+    found = [text[s:e] for s, e in number_spans(text)]
+    assert found == ["3-5天", "2000～3000元", "五到十万元", "4月1日至4月30日", "30个", "50个"]
+    text = "收费标准为 10 — 20 元，二、三到五人一组"  # spaces around the mark; a list number is no end
+    assert [text[s:e] for s, e in number_spans(text)] == ["10 — 20 元", "三到五人"]
+
+
 def test_longest_common_substring_positions():
     length, a_start, b_start = longest_common_substring("XX农村公路YY", "新建农村公路85公里")
     assert (length, a_start, b_start) == (4, 2, 2)
