@@ -177,3 +177,11 @@ def head_noun(words: list[tuple[str, str]]) -> str:
             nouns = [w for w, f in words[:i] if f.startswith(("n", "vn"))]
             return nouns[-1] if nouns else ""
     return ""
+
+
+def names_a_person(text: str) -> bool:
+    """Whether ``text`` holds a person's name (jieba's nr tags: nr, and nrfg or nrt for a given
+    name it parts from the surname, "林/志远"): what 谁 asks for."""
+    import jieba.posseg
+
+    return any(pair.flag.startswith("nr") for pair in jieba.posseg.cut(text))

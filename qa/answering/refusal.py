@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from qa.answering.evidence import Evidence
 from qa.answering.grounding import only_restates, ungrounded_numbers
-from qa.answering.question import Asks, asks, measures_asked
+from qa.answering.question import Asks, asks, measures_asked, names_a_person
 from qa.answering.types import Draft
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit
@@ -99,9 +99,7 @@ def kind_fit(asks: Asks, answer: str, parts: int) -> float:
     if asks.when and not says_when(answer):  # 什么时候 is not answered by "计划"
         return 0.0
     if asks.kind == "person":
-        import jieba.posseg
-
-        return 1.0 if any(p.flag == "nr" for p in jieba.posseg.cut(answer)) else 0.0
+        return 1.0 if names_a_person(answer) else 0.0
     return 1.0
 
 

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.answering.question import Asks, measures_asked
+from qa.answering.question import Asks, measures_asked, names_a_person
 from qa.text import (
     ARTICLE_LABEL,
     LIST_ITEM,
@@ -274,7 +274,7 @@ def candidate_features(
         float(shape in ("list", "pair", "quoted") and kind == "list"),
         float(shape in ("noun", "quoted") and kind in ("text", "person")),
         float(shape in ("clause", "clauses", "rest", "sentence") and kind in ("why", "how", "yesno", "text")),
-        float(kind == "person" and any(f == "nr" for *_, f in _tagged(text))),
+        float(kind == "person" and names_a_person(text)),
         float(bool(asks.unit and asks.unit in text) or measures_asked(asks, text)),
         float(first_number and kind == "number"),
         1.0 - in_question,

@@ -3,8 +3,9 @@
 Works line by line on the original text and never rewrites it: each paragraph is
 a ``[start, end)`` span of the original, so citations can point at the exact words.
 
-* Web boilerplate (查看余下全文, 责任编辑, 精彩图片, repeated titles and source lines)
-  is dropped; the first title and source line are kept as ``meta`` paragraphs.
+* Web boilerplate (查看余下全文, 责任编辑, 精彩图片, repeated titles and source lines) and
+  a site's page furniture (breadcrumb, 【打印本页】 commands, footer) are dropped; the first
+  title and source line are kept as ``meta`` paragraphs.
 * Headings give each paragraph a section path: part headings (一、), item headings
   ((一)), Markdown ``#`` headings, the question of a question-and-answer page
   ("3.在哪里申请？", "问：…？"), a table's first row (for its other rows), and a paragraph's
@@ -41,6 +42,16 @@ DATE_ISO = re.compile(r"(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})")
 BOILERPLATE = re.compile(
     r"^(查看余下全文|[（(]?\s*责任编辑\s*[:：].*|精彩图片|相关阅读|相关新闻|扫一扫.*|分享到.*|"
     r"打印本页|关闭窗口|【?\s*字体\s*[:：].*|上一篇.*|下一篇.*|返回顶部)$"
+)
+# A government site's page furniture around the document (lines squashed of spaces): the
+# breadcrumb ("首页 > 政务公开 > 政府工作报告", "当前位置：首页 › 通知公告"), a row of bracketed
+# page commands ("【打印本页】【关闭窗口】", "[打印] [关闭]") and the site's footer ("主办：… 地址：…",
+# "版权所有：…", "…ICP备…号"; an event notice's own "主办：市文旅局" stays). None of it is the
+# document's title or text.
+PAGE_FURNITURE = re.compile(
+    r"^(?:当前|您的|您现在的|现在的)(?:所在)?位置[:：].{0,80}$|^(?:网站)?(?:首页|主页)(?:[>›»＞][^>›»＞]{1,16})+$"
+    r"|^(?:[【\[](?:打印|关闭|收藏|返回|字号|字体|大|中|小|打印本页|关闭窗口|返回顶部|加入收藏)[^】\]]{0,8}[】\]])+$"
+    r"|^(?:主办|承办)(?:单位)?[:：].*(?:地址|电话|版权|网站|邮编)|^(?:版权所有|技术支持|网站标识码)[:：©].*|.*ICP备\d+号.*"
 )
 SENTENCE_END = re.compile(f"[{SENTENCE_MARKS}]")
 LEAD_MAX_CHARS = 40
@@ -138,7 +149,12 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
     for start, end in spans:
         line = text[start:end]
         key = _squash(line)
-        if BOILERPLATE.match(key) or (title_key and key == title_key) or (header and ALIGNMENT_ROW.match(line)):
+        if (
+            BOILERPLATE.match(key)
+            or PAGE_FURNITURE.match(key)
+            or (title_key and key == title_key)
+            or (header and ALIGNMENT_ROW.match(line))
+        ):
             continue
         source_match = SOURCE_LINE.search(line)
         if source_match and len(key) <= 80:
@@ -215,7 +231,7 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
         paragraphs.append(Paragraph(len(paragraphs), start, end, line, kind, section, period))
 
     metadata = Metadata(title=title or fallback_title, date=date, source=source, published=published)
-    return metadata, _sign_off_as_meta(paragraphs)
+    return metadata, _sign_off_as_meta(_byline_as_meta(paragraphs, text))
 
 
 def _mark_style(line: str) -> str:
@@ -262,6 +278,27 @@ def _office(paragraph: Paragraph) -> bool:
         and len(text) <= SIGN_OFF_MAX_CHARS
         and not re.search(rf"[{SENTENCE_MARKS}，,：:\d]", text)
     )
+
+
+OCCASION = re.compile(r"^[—–-]{1,2}\s*\S")  # "——2041年1月5日在青禾市人民代表大会上", "——在…上的讲话"
+
+
+def _byline_as_meta(paragraphs: list[Paragraph], text: str) -> list[Paragraph]:
+    """A speech's or report's byline as one paragraph of document information: the occasion line
+    under the title ("——2041年1月5日在…会议上") with the speaker's line next to it ("市长　林某",
+    see :func:`_office`), before any heading or sentence. As two body lines each made a chunk of
+    its own, and neither says what it is about ("代市长 某某" alone), so "这份报告是谁作的？"
+    found neither. Documents without such a line are returned as they are."""
+    body = [i for i, p in enumerate(paragraphs) if p.kind != "meta"]
+    if not body:
+        return paragraphs
+    first = body[0]
+    if not OCCASION.match(paragraphs[first].text) or SENTENCE_END.search(paragraphs[first].text):
+        return paragraphs
+    last = first + 1 if first + 1 < len(paragraphs) and _office(paragraphs[first + 1]) else first
+    start, end = paragraphs[first].start, paragraphs[last].end
+    byline = Paragraph(paragraphs[first].number, start, end, text[start:end], "meta", ("文档信息",))
+    return paragraphs[:first] + [byline] + paragraphs[last + 1 :]
 
 
 def _sign_off_as_meta(paragraphs: list[Paragraph]) -> list[Paragraph]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answering.question import asks, names_only
+from qa.answering.question import asks, names_a_person, names_only
 
 
 @pytest.mark.parametrize(
@@ -114,3 +114,8 @@ def test_only_names_and_times(text):
 )
 def test_anything_asked_or_any_other_word_is_more_than_names(text):
     assert not names_only(text)
+
+
+def test_a_persons_name_by_any_of_jiebas_name_tags():
+    assert names_a_person("青禾市市长　林志远")  # jieba parts 林 from 志远 (nrfg)
+    assert not names_a_person("县人民政府办公室") and not names_a_person("市长")

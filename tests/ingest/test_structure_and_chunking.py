@@ -30,7 +30,7 @@ def test_boilerplate_removed_and_title_kept_once(report):
     assert sum(t.startswith("齐齐哈尔市政府工作报告") for t in texts) == 1
     assert sum("来源" in t for t in texts) == 1
     # real content right around the boilerplate survives
-    assert any(t.startswith("代市长") for t in texts)
+    assert any(t.endswith("代市长 沈宏宇") for t in texts)  # in the byline, with its occasion line
     assert texts[-1].startswith("各位代表,新征程已经起航")
 
 
@@ -64,7 +64,7 @@ def test_chunk_offsets_exact_and_nothing_lost(report):
         assert not missing, paragraph.text[:30]
     # every non-boilerplate, non-blank line of the file is some paragraph
     body_lines = [line.strip() for line in report.text.splitlines() if line.strip()]
-    kept = {p.text for p in report.paragraphs}
+    kept = {line.strip() for p in report.paragraphs for line in p.text.splitlines()}  # a byline holds two
     dropped = [line for line in body_lines if line not in kept]
     assert all(
         any(b in line for b in BOILERPLATE) or line.startswith("齐齐哈尔市政府工作报告") or "来源" in line
@@ -252,3 +252,32 @@ def test_a_closing_sign_off_is_document_information_not_the_last_section():
     ):
         dated = parse_document(f"某县通知\n\n{body}2041年3月1日\n", "z").paragraphs
         assert dated[-1].kind != "meta" and dated[-1].section != ("文档信息",), body
+
+
+def test_a_sites_page_furniture_is_neither_title_nor_text():
+    text = (
+        "首页 > 信息公开 > 通知公告\n某县图书馆开放通知\n发布日期：2041-03-01　来源：县文旅局\n【字号 大 中 小】\n"
+        "一、开放时间\n每周二至周日开放。\n二、活动\n主办：县文旅局\n【打印本页】【关闭窗口】\n"
+        "主办：某县人民政府办公室　地址：人民路1号\n版权所有：某县人民政府　京ICP备00000000号\n"
+    )
+    doc = parse_document(text, "x")
+    assert doc.title == "某县图书馆开放通知"  # the breadcrumb is no title
+    kept = [p.text for p in doc.paragraphs]
+    assert "主办：县文旅局" in kept  # an event's own organizer is text
+    assert not any(word in line for line in kept for word in ("首页", "打印本页", "地址", "ICP", "字号"))
+    # a line that merely holds ">" is text
+    assert parse_document("某县统计\n\n增速>5%的乡镇有3个。\n", "y").paragraphs[-1].kind == "body"
+
+
+def test_a_speech_byline_is_one_paragraph_of_document_information():
+    text = "某县政府工作报告\n\n——2041年1月5日在某县人民代表大会上\n\n县长　王某某\n\n"
+    text += "各位代表：\n一、回顾\n去年增长5%。\n"
+    doc = parse_document(text, "x")
+    byline = doc.paragraphs[1]
+    assert byline.kind == "meta" and byline.section == ("文档信息",)
+    assert byline.text == doc.text[byline.start : byline.end] and byline.text.endswith("县长　王某某")
+    assert [p.text for p in doc.paragraphs[2:4]] == ["各位代表：", "一、回顾"]
+    chunks = chunk_document(doc, ChunkingSettings())
+    assert chunks[1].text.startswith("——") and "王某某" in chunks[1].text  # one chunk, not two
+    # a dash line with a sentence in it is text
+    assert parse_document("某县报告\n\n——去年增长5%。\n", "y").paragraphs[1].kind == "body"
