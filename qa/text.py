@@ -287,18 +287,52 @@ def says_when(text: str) -> bool:
     return bool(TIME_WORD.search(text))
 
 
-# What joins the two ends of a range ("1-2小时", "3至5年", "5%—6%", "三到五年"): one mark or word,
-# spaces around it aside. A verb before 到 ("增加到") makes it no joiner, since then the text between
-# the figures is more than the mark.
-RANGE_JOINER = re.compile(r"\s*[-－—–~～至到]\s*")
+# What joins the two ends of a range ("1-2小时", "3至5年", "5%—6%", "三到五年", "2021——2025年"):
+# one mark or word, spaces around it aside. A verb before 到 ("增加到") makes it no joiner, since
+# then the text between the figures is more than the mark.
+RANGE_JOINER = re.compile(r"\s*(?:——|[-－—–~～至到])\s*")
 # The first end of a range in Chinese numerals, which names no unit of its own ("三到五年").
 CN_RANGE_START = re.compile(rf"(?<![{CN_DIGITS}\d])[{CN_DIGITS}]+{RANGE_JOINER.pattern}$")
+# A change before "A至B" reads "by A, to B": "下降0.3个百分点至5.0%", "减少0.5万人至123万人".
+CHANGE_BEFORE = re.compile(r"(?:增长|增加|提高|提升|上升|上涨|下降|降低|减少|下跌|回落|压减|压缩|扩大|缩小)\s*$")
+CLOCK_BEFORE, CLOCK_AFTER = re.compile(r"\d\s*[:：]\s*$"), re.compile(r"\s*[:：]\s*\d")  # 9:00-17:00
+CALENDAR_UNITS = frozenset({"年", "月", "月份", "日", "号"})  # "2023年至2024年6月" is one span of time
+TRAILING_QUALIFIER = re.compile(rf"(?:\s*{QUALIFIERS})+$")
+
+
+def _unit_of(figure: str) -> str:
+    """What a figure counts in: the characters after its last digit, qualifiers aside ("20座以上"
+    → 座, "5.0%" → %, "3" → "")."""
+    core = TRAILING_QUALIFIER.sub("", figure)
+    return re.sub(rf"^.*[{CN_DIGITS}\d]", "", core).strip()
+
+
+def _one_range(text: str, first: tuple[int, int], second: tuple[int, int]) -> bool:
+    """Whether two figures with only a range mark between them are one range: the first names no
+    unit, or the second's, or both name dates ("3-5天", "20座至30座", "3月1日至3月31日"); neither is a
+    clock time; and no change comes before them ("下降0.3个百分点至5.0%": by, then to)."""
+    joiner = RANGE_JOINER.fullmatch(text, first[1], second[0])
+    if not joiner or CLOCK_BEFORE.search(text, 0, first[0]) or CLOCK_AFTER.match(text, second[1]):
+        return False
+    if joiner.group().strip() in ("至", "到") and CHANGE_BEFORE.search(text, 0, first[0]):
+        return False
+    units = {_unit_of(text[start:end]) for start, end in (first, second)}
+    return "" in units or len(units) == 1 or units <= CALENDAR_UNITS
+
+
+def _ends_a_word(text: str, at: int) -> bool:
+    """Whether the numeral at ``text[at]`` ends a word that starts before it (统一, 之一, 唯一 in
+    jieba's dictionary): then it counts nothing."""
+    import jieba
+
+    jieba.dt.check_initialized()
+    return any(jieba.dt.FREQ.get(text[max(at - k, 0) : at + 1]) for k in (1, 2) if at - k >= 0)
 
 
 def number_spans(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` of each number with its bound, unit and qualifier ("8%以上", "3300 公里",
     "三十日", "突破20个"); a date ("2023年2月10日") is one, and so is a range ("1-2小时", "3至5年",
-    "3月1日至3月31日"): either end alone misstates it."""
+    "3月1日至3月31日", see :func:`_one_range`): either end alone misstates it."""
     dates = [(m.start(), m.end()) for m in DATE.finditer(text)]
     spans = sorted(
         dates
@@ -310,11 +344,12 @@ def number_spans(text: str) -> list[tuple[int, int]]:
     )
     merged: list[tuple[int, int]] = []
     for start, end in spans:
-        if merged and RANGE_JOINER.fullmatch(text, merged[-1][1], start):
+        if merged and _one_range(text, merged[-1], (start, end)):
             merged[-1] = (merged[-1][0], end)
             continue
-        bare_first = CN_RANGE_START.search(text, max(merged[-1][1] if merged else 0, start - 12), start)
-        merged.append((bare_first.start() if bare_first else start, end))
+        bare = CN_RANGE_START.search(text, max(merged[-1][1] if merged else 0, start - 12), start)
+        first = bare.start() if bare and not _ends_a_word(text, bare.start()) else start
+        merged.append((first, end))
     return merged
 
 

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from qa.text import (
     dimensions_in,
     longest_common_substring,
@@ -69,6 +71,21 @@ def test_a_range_is_one_figure():
     assert found == ["3-5天", "2000～3000元", "五到十万元", "4月1日至4月30日", "30个", "50个"]
     text = "收费标准为 10 — 20 元，二、三到五人一组"  # spaces around the mark; a list number is no end
     assert [text[s:e] for s, e in number_spans(text)] == ["10 — 20 元", "三到五人"]
+
+
+@pytest.mark.parametrize(
+    "text, figures",
+    [
+        ("失业率下降0.3个百分点至5.0%", ["0.3个百分点", "5.0%"]),  # by, then to
+        ("收入增长8.5%至120亿元", ["8.5%", "120亿元"]),  # two units
+        ("人口减少0.5万人至12万人", ["0.5万人", "12万人"]),  # a change before 至
+        ("窗口统一到3个", ["3个"]),  # the 一 of 统一 counts nothing
+        ("办公时间9:00-17:00", ["9", "00", "17", "00"]),  # clock times
+        ("规划期2031——2035年，2031年至2032年6月试点", ["2031——2035年", "2031年至2032年6月"]),
+    ],
+)
+def test_neighbouring_figures_are_a_range_only_when_they_read_as_one(text, figures):
+    assert [text[s:e] for s, e in number_spans(text)] == figures
 
 
 def test_longest_common_substring_positions():

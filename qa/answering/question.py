@@ -179,9 +179,12 @@ def head_noun(words: list[tuple[str, str]]) -> str:
     return ""
 
 
+PERSON_TAGS = ("nr", "nrfg")  # jieba: a person's name, and a given name it parts from the surname
+
+
 def names_a_person(text: str) -> bool:
-    """Whether ``text`` holds a person's name (jieba's nr tags: nr, and nrfg or nrt for a given
-    name it parts from the surname, "林/志远"): what 谁 asks for."""
+    """Whether ``text`` holds a person's name, what 谁 asks for: jieba's nr, or nrfg where it parts
+    a given name from the surname ("林/志远"). Not nrt, which it also gives to "二人" and "伊拉克"."""
     import jieba.posseg
 
-    return any(pair.flag.startswith("nr") for pair in jieba.posseg.cut(text))
+    return any(pair.flag in PERSON_TAGS for pair in jieba.posseg.cut(text))

@@ -21,7 +21,7 @@ a ``[start, end)`` span of the original, so citations can point at the exact wor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.text import DATE, INTRODUCES_ITEMS, LIST_ITEM, format_period, relative_period, years_named
 from qa.text import SENTENCE_END as SENTENCE_MARKS
@@ -44,14 +44,17 @@ BOILERPLATE = re.compile(
     r"打印本页|关闭窗口|【?\s*字体\s*[:：].*|上一篇.*|下一篇.*|返回顶部)$"
 )
 # A government site's page furniture around the document (lines squashed of spaces): the
-# breadcrumb ("首页 > 政务公开 > 政府工作报告", "当前位置：首页 › 通知公告"), a row of bracketed
-# page commands ("【打印本页】【关闭窗口】", "[打印] [关闭]") and the site's footer ("主办：… 地址：…",
-# "版权所有：…", "…ICP备…号"; an event notice's own "主办：市文旅局" stays). None of it is the
-# document's title or text.
+# breadcrumb ("首页 > 政务公开 > 政府工作报告", "首页>>通知", "您所在的位置：首页 › 通知公告"), a
+# row of bracketed page commands ("【打印本页】【关闭窗口】", "[打印] [关闭]", "【大】【中】【小】")
+# and the site's footer ("主办：…办公室　地址：…", "版权所有：…", "…ICP备…号"). None of it is the
+# document's title or text; a notice's own "主办：市文旅局", "承办单位：县文化馆，地址：…" and
+# "【小微企业】" stay.
 PAGE_FURNITURE = re.compile(
-    r"^(?:当前|您的|您现在的|现在的)(?:所在)?位置[:：].{0,80}$|^(?:网站)?(?:首页|主页)(?:[>›»＞][^>›»＞]{1,16})+$"
-    r"|^(?:[【\[](?:打印|关闭|收藏|返回|字号|字体|大|中|小|打印本页|关闭窗口|返回顶部|加入收藏)[^】\]]{0,8}[】\]])+$"
-    r"|^(?:主办|承办)(?:单位)?[:：].*(?:地址|电话|版权|网站|邮编)|^(?:版权所有|技术支持|网站标识码)[:：©].*|.*ICP备\d+号.*"
+    r"^(?:您|当前|现在|所在)[当前现在所在的]{0,4}位置[:：].{0,80}$"
+    r"|^(?:网站)?(?:首页|主页)(?:[>›»＞/→]+[^>›»＞/→]{1,16})+$"
+    r"|^(?:[【\[](?:打印|关闭|收藏|返回|字号|字体|加入收藏)[^】\]]{0,8}[】\]]|[【\[][大中小][】\]])+$"
+    r"|^(?:主办|承办)(?:单位)?[:：][^，,；;。]*(?:地址|版权|网站|邮编)|^(?:版权所有|技术支持|网站标识码)[:：©].*"
+    r"|.*ICP备\d+号.*"
 )
 SENTENCE_END = re.compile(f"[{SENTENCE_MARKS}]")
 LEAD_MAX_CHARS = 40
@@ -280,25 +283,43 @@ def _office(paragraph: Paragraph) -> bool:
     )
 
 
-OCCASION = re.compile(r"^[—–-]{1,2}\s*\S")  # "——2041年1月5日在青禾市人民代表大会上", "——在…上的讲话"
+# The occasion line under a speech's or report's title: "——2041年1月5日在青禾市人民代表大会上",
+# "——在全县工作会议上的讲话".
+OCCASION = re.compile(r"^(?:——|—|–)\s*[^—–\-].*在.+上")
+SPEAKER_MAX_CHARS = 20  # "青禾市人民政府代市长　林某某"
+
+
+def _speaker(paragraph: Paragraph) -> bool:
+    """Whether a paragraph reads as a byline's speaker: an office and a name parted by a space
+    ("代市长 沈某", "县长　王某某"), short, with no punctuation or figures (see :func:`_office`);
+    "各位代表" has no space."""
+    text = paragraph.text.strip()
+    return _office(paragraph) and len(text) <= SPEAKER_MAX_CHARS and bool(re.search(r"\S\s+\S", text))
 
 
 def _byline_as_meta(paragraphs: list[Paragraph], text: str) -> list[Paragraph]:
     """A speech's or report's byline as one paragraph of document information: the occasion line
-    under the title ("——2041年1月5日在…会议上") with the speaker's line next to it ("市长　林某",
-    see :func:`_office`), before any heading or sentence. As two body lines each made a chunk of
-    its own, and neither says what it is about ("代市长 某某" alone), so "这份报告是谁作的？"
-    found neither. Documents without such a line are returned as they are."""
-    body = [i for i, p in enumerate(paragraphs) if p.kind != "meta"]
-    if not body:
+    under the title (:data:`OCCASION`) with the speaker's line next to it, before or after (see
+    :func:`_speaker`), ahead of any heading or sentence. As two body lines each made a chunk of
+    its own, and neither says what it is about ("代市长 某某" alone), so "市长是谁？" found
+    neither. Documents without such a line are returned as they are; paragraphs are numbered
+    in order again."""
+    body = [i for i, p in enumerate(paragraphs) if p.kind != "meta"][:2]
+    occasion = next(
+        (i for i in body if OCCASION.match(paragraphs[i].text) and not SENTENCE_END.search(paragraphs[i].text)), None
+    )
+    if occasion is None or (occasion != body[0] and not _speaker(paragraphs[body[0]])):
         return paragraphs
     first = body[0]
-    if not OCCASION.match(paragraphs[first].text) or SENTENCE_END.search(paragraphs[first].text):
-        return paragraphs
-    last = first + 1 if first + 1 < len(paragraphs) and _office(paragraphs[first + 1]) else first
+    last = (
+        occasion + 1
+        if occasion == first and occasion + 1 < len(paragraphs) and _speaker(paragraphs[occasion + 1])
+        else occasion
+    )
     start, end = paragraphs[first].start, paragraphs[last].end
-    byline = Paragraph(paragraphs[first].number, start, end, text[start:end], "meta", ("文档信息",))
-    return paragraphs[:first] + [byline] + paragraphs[last + 1 :]
+    byline = Paragraph(0, start, end, text[start:end], "meta", ("文档信息",))
+    merged = paragraphs[:first] + [byline] + paragraphs[last + 1 :]
+    return [replace(p, number=n) for n, p in enumerate(merged)]
 
 
 def _sign_off_as_meta(paragraphs: list[Paragraph]) -> list[Paragraph]:

@@ -267,6 +267,12 @@ def test_a_sites_page_furniture_is_neither_title_nor_text():
     assert not any(word in line for line in kept for word in ("首页", "打印本页", "地址", "ICP", "字号"))
     # a line that merely holds ">" is text
     assert parse_document("某县统计\n\n增速>5%的乡镇有3个。\n", "y").paragraphs[-1].kind == "body"
+    for crumb in ("您所在的位置：首页 > 通知", "首页 >> 通知公告", "首页/政务公开/通知"):
+        assert parse_document(f"{crumb}\n某县通知\n\n正文。\n", "z").title == "某县通知", crumb
+    # a notice's own labelled lines stay, though they hold a phone number, an address or 【】
+    kept = ["主办单位：县文旅局　联系电话：0000-1234567", "承办单位：县文化馆，地址：人民路1号", "【小微企业】"]
+    doc = parse_document("某县通知\n\n" + "\n".join(kept) + "\n", "w")
+    assert [p.text for p in doc.paragraphs[1:]] == kept
 
 
 def test_a_speech_byline_is_one_paragraph_of_document_information():
@@ -279,5 +285,14 @@ def test_a_speech_byline_is_one_paragraph_of_document_information():
     assert [p.text for p in doc.paragraphs[2:4]] == ["各位代表：", "一、回顾"]
     chunks = chunk_document(doc, ChunkingSettings())
     assert chunks[1].text.startswith("——") and "王某某" in chunks[1].text  # one chunk, not two
-    # a dash line with a sentence in it is text
+    assert [p.number for p in doc.paragraphs] == list(range(len(doc.paragraphs)))
+    # the speaker's line may come first; a salutation is no speaker
+    first = parse_document("某县报告\n\n县长　王某某\n——2041年1月5日在某县人民代表大会上\n各位代表：\n", "s")
+    assert first.paragraphs[1].kind == "meta" and first.paragraphs[1].text.startswith("县长")
+    hailed = parse_document("某县报告\n\n——2041年1月5日在某县人民代表大会上\n各位代表\n", "h")
+    assert hailed.paragraphs[2].text == "各位代表" and hailed.paragraphs[2].kind == "body"
+    # a dash line with a sentence in it, Markdown bullets and a rule are text
     assert parse_document("某县报告\n\n——去年增长5%。\n", "y").paragraphs[1].kind == "body"
+    bullets = parse_document("某县要点\n\n- 加快项目建设\n- 优化营商环境\n", "b").paragraphs
+    assert [p.kind for p in bullets[1:]] == ["body", "body"]
+    assert parse_document("某县要点\n\n---\n县长　王某某\n", "r").paragraphs[1].kind == "body"
