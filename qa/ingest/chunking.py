@@ -19,7 +19,7 @@ from qa.text import CLAUSE_MARKS, INTRODUCES_ITEMS, split_sentences, squeeze_spa
 CLAUSE_END = re.compile(f"[{CLAUSE_MARKS}]")
 # Bump when ingestion or chunking changes what a chunk holds (text, section, period, title):
 # an index built by other code is then rebuilt, not reused.
-INGEST_VERSION = 10
+INGEST_VERSION = 11
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ a ``[start, end)`` span of the original, so citations can point at the exact wor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from qa.text import DATE, INTRODUCES_ITEMS, LIST_ITEM, format_period, relative_period, years_named
 from qa.text import SENTENCE_END as SENTENCE_MARKS
@@ -234,7 +234,7 @@ def analyze(text: str, fallback_title: str) -> tuple[Metadata, list[Paragraph]]:
         paragraphs.append(Paragraph(len(paragraphs), start, end, line, kind, section, period))
 
     metadata = Metadata(title=title or fallback_title, date=date, source=source, published=published)
-    return metadata, _sign_off_as_meta(_byline_as_meta(paragraphs, text))
+    return metadata, _sign_off_as_meta(paragraphs)
 
 
 def _mark_style(line: str) -> str:
@@ -281,45 +281,6 @@ def _office(paragraph: Paragraph) -> bool:
         and len(text) <= SIGN_OFF_MAX_CHARS
         and not re.search(rf"[{SENTENCE_MARKS}，,：:\d]", text)
     )
-
-
-# The occasion line under a speech's or report's title: "——2041年1月5日在青禾市人民代表大会上",
-# "——在全县工作会议上的讲话".
-OCCASION = re.compile(r"^(?:——|—|–)\s*[^—–\-].*在.+上")
-SPEAKER_MAX_CHARS = 20  # "青禾市人民政府代市长　林某某"
-
-
-def _speaker(paragraph: Paragraph) -> bool:
-    """Whether a paragraph reads as a byline's speaker: an office and a name parted by a space
-    ("代市长 沈某", "县长　王某某"), short, with no punctuation or figures (see :func:`_office`);
-    "各位代表" has no space."""
-    text = paragraph.text.strip()
-    return _office(paragraph) and len(text) <= SPEAKER_MAX_CHARS and bool(re.search(r"\S\s+\S", text))
-
-
-def _byline_as_meta(paragraphs: list[Paragraph], text: str) -> list[Paragraph]:
-    """A speech's or report's byline as one paragraph of document information: the occasion line
-    under the title (:data:`OCCASION`) with the speaker's line next to it, before or after (see
-    :func:`_speaker`), ahead of any heading or sentence. As two body lines each made a chunk of
-    its own, and neither says what it is about ("代市长 某某" alone), so "市长是谁？" found
-    neither. Documents without such a line are returned as they are; paragraphs are numbered
-    in order again."""
-    body = [i for i, p in enumerate(paragraphs) if p.kind != "meta"][:2]
-    occasion = next(
-        (i for i in body if OCCASION.match(paragraphs[i].text) and not SENTENCE_END.search(paragraphs[i].text)), None
-    )
-    if occasion is None or (occasion != body[0] and not _speaker(paragraphs[body[0]])):
-        return paragraphs
-    first = body[0]
-    last = (
-        occasion + 1
-        if occasion == first and occasion + 1 < len(paragraphs) and _speaker(paragraphs[occasion + 1])
-        else occasion
-    )
-    start, end = paragraphs[first].start, paragraphs[last].end
-    byline = Paragraph(0, start, end, text[start:end], "meta", ("文档信息",))
-    merged = paragraphs[:first] + [byline] + paragraphs[last + 1 :]
-    return [replace(p, number=n) for n, p in enumerate(merged)]
 
 
 def _sign_off_as_meta(paragraphs: list[Paragraph]) -> list[Paragraph]:
