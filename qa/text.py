@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 # -- spaces ----------------------------------------------------------------------------------
 SPACE_BETWEEN = re.compile(r"(?<=[^\sA-Za-z])[ \t\u3000\xa0]+|[ \t\u3000\xa0]+(?=[^\sA-Za-z])")
@@ -290,7 +291,8 @@ def says_when(text: str) -> bool:
 # What joins the two ends of a range ("1-2小时", "3至5年", "5%—6%", "三到五年", "2021——2025年"):
 # one mark or word, spaces around it aside. A verb before 到 ("增加到") makes it no joiner, since
 # then the text between the figures is more than the mark.
-RANGE_JOINER = re.compile(r"\s*(?:——|[-－—–~～至到])\s*")
+RANGE_MARKS = "-－—–~～至到"
+RANGE_JOINER = re.compile(rf"\s*(?:——|[{RANGE_MARKS}])\s*")
 # The first end of a range in Chinese numerals, which names no unit of its own ("三到五年").
 CN_RANGE_START = re.compile(rf"(?<![{CN_DIGITS}\d])[{CN_DIGITS}]+{RANGE_JOINER.pattern}$")
 # A change before "A至B" reads "by A, to B": "下降0.3个百分点至5.0%", "减少0.5万人至123万人".
@@ -333,6 +335,11 @@ def number_spans(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` of each number with its bound, unit and qualifier ("8%以上", "3300 公里",
     "三十日", "突破20个"); a date ("2023年2月10日") is one, and so is a range ("1-2小时", "3至5年",
     "3月1日至3月31日", see :func:`_one_range`): either end alone misstates it."""
+    return list(_number_spans(text))
+
+
+@lru_cache(maxsize=4096)  # the extractive reader asks again for every candidate span of a sentence
+def _number_spans(text: str) -> tuple[tuple[int, int], ...]:
     dates = [(m.start(), m.end()) for m in DATE.finditer(text)]
     spans = sorted(
         dates
@@ -347,10 +354,12 @@ def number_spans(text: str) -> list[tuple[int, int]]:
         if merged and _one_range(text, merged[-1], (start, end)):
             merged[-1] = (merged[-1][0], end)
             continue
-        bare = CN_RANGE_START.search(text, max(merged[-1][1] if merged else 0, start - 12), start)
+        bare = None
+        if text[max(start - 3, 0) : start].rstrip()[-1:] in RANGE_MARKS:  # only a range mark ends a bare first end
+            bare = CN_RANGE_START.search(text, max(merged[-1][1] if merged else 0, start - 12), start)
         first = bare.start() if bare and not _ends_a_word(text, bare.start()) else start
         merged.append((first, end))
-    return merged
+    return tuple(merged)
 
 
 # -- legal text -------------------------------------------------------------------------------
