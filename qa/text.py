@@ -354,9 +354,12 @@ def _number_spans(text: str) -> tuple[tuple[int, int], ...]:
         if merged and _one_range(text, merged[-1], (start, end)):
             merged[-1] = (merged[-1][0], end)
             continue
-        bare = None
-        if text[max(start - 3, 0) : start].rstrip()[-1:] in RANGE_MARKS:  # only a range mark ends a bare first end
-            bare = CN_RANGE_START.search(text, max(merged[-1][1] if merged else 0, start - 12), start)
+        mark = text[max(start - 3, 0) : start].rstrip()[-1:]  # only a range mark ends a bare first end
+        bare = (
+            mark
+            and mark in RANGE_MARKS
+            and CN_RANGE_START.search(text, max(merged[-1][1] if merged else 0, start - 12), start)
+        )
         first = bare.start() if bare and not _ends_a_word(text, bare.start()) else start
         merged.append((first, end))
     return tuple(merged)
