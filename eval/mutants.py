@@ -1,6 +1,6 @@
 """A seeded sample of mutation testing: ``python -m eval mutants [--sample 150] [--seed 0]``.
 
-``mutmut`` (configured in ``pyproject.toml``: the answer layer, search and ``qa/text.py``,
+``mutmut`` (configured in ``pyproject.toml``: the answer layer, search, ``qa/text.py`` and ``qa/figures.py``,
 killed by the fast tests) makes about 2,300 mutants of the covered lines; testing all of them
 takes hours on two cores. This runs mutmut on a random sample of them, chosen by ``--seed``
 so the figure can be reproduced, and prints the share killed with a 95% Wilson interval and

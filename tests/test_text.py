@@ -4,12 +4,10 @@ from datetime import date
 
 import pytest
 
+from qa.figures import dimensions_in, number_spans, numbers_in
 from qa.text import (
-    dimensions_in,
     longest_common_substring,
     names_time,
-    number_spans,
-    numbers_in,
     relative_period,
     resolve_relative_time,
     split_clauses,

@@ -3,12 +3,11 @@ the first and last character, ties. Invented sentences about a fictional county 
 
 from datetime import date
 
+from qa.figures import number_spans, numbers_in
 from qa.text import (
     format_period,
     longest_common_substring,
     names_time,
-    number_spans,
-    numbers_in,
     relative_period,
     resolve_relative_time,
     short_title,

@@ -17,19 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answering.question import asks
+from qa.figures import number_spans
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit, period_adjustment
 from qa.settings import EvidenceSettings
-from qa.text import (
-    INTRODUCES_ITEMS,
-    LIST_ITEM,
-    number_spans,
-    short_title,
-    single_years,
-    split_sentences,
-    squeeze_spaces,
-    years_named,
-)
+from qa.text import INTRODUCES_ITEMS, LIST_ITEM, short_title, single_years, split_sentences, squeeze_spaces, years_named
 
 ASKING = ("？", "?")  # the marks that end a question
 SECTION_SHOWN = 24  # characters of a section heading shown to the generator

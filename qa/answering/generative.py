@@ -28,8 +28,8 @@ from qa.answering.grounding import (
 )
 from qa.answering.question import asks
 from qa.answering.types import Draft
+from qa.figures import numbers_in
 from qa.settings import GenerationSettings
-from qa.text import numbers_in
 
 STOP = ("\n\n", "问题：", "资料：")  # the generator starting a new turn of its own
 # Answers that only say yes or no (是/能/可以/不得..., or a bare 不/否/没): they need the

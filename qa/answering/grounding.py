@@ -19,20 +19,8 @@ from dataclasses import dataclass
 
 from qa.answering.evidence import Evidence
 from qa.answering.question import Asks
-from qa.text import (
-    ARTICLE_LABEL,
-    CALENDAR_YEAR,
-    DATE,
-    DIGITS,
-    MEASURE_WORDS,
-    UNIT,
-    dimension,
-    longest_common_substring,
-    number_spans,
-    numbers_in,
-    split_clauses,
-    squash,
-)
+from qa.figures import CALENDAR_YEAR, DATE, DIGITS, MEASURE_WORDS, UNIT, dimension, number_spans, numbers_in
+from qa.text import ARTICLE_LABEL, longest_common_substring, split_clauses, squash
 
 EDGE_PUNCT = "，。、；：？！“”‘’（）()《》,.;:?! \n\t\u3000"
 PART_SPLIT = re.compile(r"[；;\n]+")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.text import DURATION_WORDS, MEASURE_WORDS, UNITS, dimension, dimensions_in
+from qa.figures import DURATION_WORDS, MEASURE_WORDS, UNITS, dimension, dimensions_in
 
 # 几 after 这/那/前/近 is a span of time (这几年, 近几天), not a count (收到后几日内 still counts);
 # after 哪 it asks which ones (哪几种, 哪几项: a list)
@@ -70,7 +70,7 @@ class Asks:
     head: str = ""  # the thing asked for, when a question word names it (哪个区 → 区, 什么项目 → 项目)
     when: bool = False  # asks for a time (哪一年, 什么时候, 何时)
     names: frozenset[str] = frozenset()  # proper names it names (places, people, organizations)
-    # what the figure asked for measures (qa.text.DIMENSIONS): 多少元 → money, 多久 → duration
+    # what the figure asked for measures (qa.figures.DIMENSIONS): 多少元 → money, 多久 → duration
     dimension: str | None = None
 
 

@@ -28,10 +28,11 @@ from qa.answering.evidence import Evidence
 from qa.answering.grounding import only_restates, ungrounded_numbers
 from qa.answering.question import Asks, asks, measures_asked, names_a_person
 from qa.answering.types import Draft
+from qa.figures import DURATION_WORDS, dimensions_in, number_spans, numbers_in, says_when
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit
 from qa.settings import RefusalSettings
-from qa.text import DURATION_WORDS, dimensions_in, number_spans, numbers_in, says_when, squeeze_spaces, years_named
+from qa.text import squeeze_spaces, years_named
 
 YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")
 RATE_ANSWER = re.compile(r"[%‰]|百分之|个百分点|成|倍")

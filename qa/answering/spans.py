@@ -18,22 +18,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.answering.question import Asks, measures_asked, names_a_person
-from qa.text import (
-    ARTICLE_LABEL,
-    LIST_ITEM,
-    ORDINAL_BEFORE,
-    number_spans,
-    says_when,
-    split_clauses,
-    squash,
-)
+from qa.figures import number_spans, says_when
+from qa.text import ARTICLE_LABEL, LIST_ITEM, ORDINAL_BEFORE, split_clauses, squash
 
 ENUMERATION = re.compile(
     r"[^、，,。；;：:“”]{1,24}(?:、[^、，,。；;：:“”]{1,24})+(?:[和及与][^、，,。；;：:“”]{1,24})?"
 )
 QUOTED = re.compile(r"“[^”]{1,30}”")
 # Two figures joined into one answer: "7.6%和10.6%", "三年或者五年", "二年以上七年以下" (a range
-# with a joining mark, "18座至20座", is one figure already: qa.text.number_spans).
+# with a joining mark, "18座至20座", is one figure already: qa.figures.number_spans).
 PAIR_JOINER = re.compile(r"\s*(?:和|、|与|及|或者|或)?\s*")
 DANGLING = re.compile(r"^[的和与及或而之等]|(?:[的和与及或等了]|或者)$")  # cut through a phrase
 REFERENCE = re.compile(r"第[零〇一二三四五六七八九十百千\d]+[条款项章节编]")

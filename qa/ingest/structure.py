@@ -23,7 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.text import DATE, INTRODUCES_ITEMS, LIST_ITEM, format_period, relative_period, years_named
+from qa.figures import DATE
+from qa.text import INTRODUCES_ITEMS, LIST_ITEM, format_period, relative_period, years_named
 from qa.text import SENTENCE_END as SENTENCE_MARKS
 
 CN_DIGITS = "一二三四五六七八九十"

@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.figures import MEASURE_WORDS, UNIT
 from qa.index.lexical import tokenize
-from qa.text import FIVE_YEARS_ON, MEASURE_WORDS, RELATIVE_PERIODS, UNIT, YEAR_SPAN, names_time, squash
+from qa.text import FIVE_YEARS_ON, RELATIVE_PERIODS, YEAR_SPAN, names_time, squash
 
 PRONOUN = re.compile(
     r"^(?:那么?|还有|另外)?\s*(?:它们?|他们|她们|这个|那个|这些|那些|该|其|此|这项|这一|这种|那种|"

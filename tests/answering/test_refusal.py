@@ -158,7 +158,7 @@ def test_a_question_of_how_long_wants_a_span_of_time_in_any_unit():
 
 
 def test_dimensions_of_figures():
-    from qa.text import dimension, dimensions_in
+    from qa.figures import dimension, dimensions_in
 
     assert dimensions_in("增长 7.6%和 10.6%") == {"rate"} and dimensions_in("提高 2 个百分点") == {"rate"}
     assert dimensions_in("百分之五十以上") == {"rate"} and dimensions_in("三十日内") == {"duration"}
@@ -168,7 +168,7 @@ def test_dimensions_of_figures():
     assert dimensions_in("2041年3月1日起施行") == set() and dimensions_in("3月1日起，十五日内") == {"duration"}
     assert dimensions_in("试点两年") == set() and dimensions_in("2041年多地开展试点") == set()
     # a number of years, or 每月 and 半年, is a span of time where no unit is named (多久)
-    from qa.text import DURATION_WORDS
+    from qa.figures import DURATION_WORDS
 
     assert (
         DURATION_WORDS.search("试点两年") and DURATION_WORDS.search("服务满 3 年") and DURATION_WORDS.search("每季度")

@@ -8,7 +8,7 @@ import pytest
 
 from qa.answering.question import asks
 from qa.answering.spans import FEATURES, candidate_features, candidates
-from qa.text import number_spans
+from qa.figures import number_spans
 
 PLAN = "青禾县新建乡村书屋18座，改造文化广场3个，由县文旅局负责第九条规定的借阅服务。"
 PLAN_Q = "青禾县新建多少座乡村书屋？"
