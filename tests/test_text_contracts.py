@@ -3,7 +3,6 @@ the first and last character, ties. Invented sentences about a fictional county 
 
 from datetime import date
 
-from qa.figures import number_spans, numbers_in
 from qa.text import (
     format_period,
     longest_common_substring,
@@ -105,13 +104,6 @@ def test_years_named_reads_single_years_spans_up_to_twenty_years_and_nothing_els
     assert years_named("2041—2039年") == frozenset()  # backwards
     assert years_named(None) == frozenset() and years_named("") == frozenset()
     assert years_named("1899年和2101年") == frozenset()
-
-
-def test_number_spans_take_units_qualifiers_and_leave_bare_letters():
-    text = "建成书屋18座，面积3.5万平方米左右，投资2亿元多，覆盖率达百分之九十，用时三个月，5G基站"
-    found = [text[s:e] for s, e in number_spans(text)]
-    assert found == ["18座", "3.5万平方米左右", "2亿元多", "百分之九十", "三个月"]
-    assert numbers_in("书屋18座，覆盖率3.5%，百分之九十，三个月") == ["18", "3.5", "百分之九十", "三"]
 
 
 def test_short_title_removes_every_trailing_note_but_never_the_whole_title():
