@@ -39,7 +39,14 @@ from eval.calibration_cases import Case, best_f1, collect
 from eval.fitting import fit_logistic, fit_softmax_ranker
 from eval.metrics import normalize_answer
 from qa.answering.question import asks
-from qa.answering.refusal import FEATURE_SIGNS, certain_refusal, logistic, signals
+from qa.answering.refusal import (
+    FEATURE_SIGNS,
+    MAY_GO_UNMEASURED,
+    certain_refusal,
+    logistic,
+    signals,
+    with_unmeasured,
+)
 from qa.answering.refusal import FEATURES as REFUSAL_FEATURES
 from qa.answering.spans import FEATURE_SIGNS as SPAN_SIGNS
 from qa.answering.spans import FEATURES as SPAN_FEATURES
@@ -73,6 +80,24 @@ def fit_refusal_weights(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
 
 def probability(weights: dict[str, float], values: dict[str, float]) -> float:
     return logistic(weights.items(), values)
+
+
+def refusal_values(case: Case, draft: Draft) -> dict[str, float]:
+    """The refusal signals of a draft, unmeasured ones at the stand-ins the runtime uses."""
+    from qa.settings import RefusalSettings
+
+    values = signals(case.rewritten, asks(case.rewritten), case.hits, case.evidence, draft)
+    return with_unmeasured(values, RefusalSettings().unmeasured)
+
+
+def unmeasured_means(pairs: list[tuple[Case, Draft]]) -> dict[str, float]:
+    """The stand-ins for the signals that may go unmeasured: their means where they were measured."""
+    rows = [signals(c.rewritten, asks(c.rewritten), c.hits, c.evidence, d) for c, d in pairs if d.spans]
+    means = {}
+    for name in MAY_GO_UNMEASURED:
+        measured = [v[name] for v in rows if not np.isnan(v[name])]
+        means[name] = round(float(np.mean(measured)), 4) if measured else 0.0
+    return means
 
 
 def extractive_draft(case: Case, weights: dict[str, float]) -> Draft:
@@ -118,8 +143,7 @@ def outcome(case: Case, draft: Draft, weights, threshold: float) -> tuple[bool, 
     """(refused, F1, answer) of a draft under given refusal weights."""
     if certain_refusal(case.rewritten, case.evidence, draft):
         return True, 0.0, ""
-    values = signals(case.rewritten, asks(case.rewritten), case.hits, case.evidence, draft)
-    if probability(weights, values) < threshold:
+    if probability(weights, refusal_values(case, draft)) < threshold:
         return True, 0.0, ""
     answer = "；".join(s.text for s in draft.spans)
     return False, best_f1(answer, case.answers), answer
@@ -136,9 +160,7 @@ def refusal_f1(results: list[tuple[Case, bool]]) -> float:
 
 def fit_refusal(pairs: list[tuple[Case, Draft]]) -> tuple[dict[str, float], float]:
     rows = [(case, draft) for case, draft in pairs if not certain_refusal(case.rewritten, case.evidence, draft)]
-    x = np.array(
-        [[signals(c.rewritten, asks(c.rewritten), c.hits, c.evidence, d)[n] for n in REFUSAL_FEATURES] for c, d in rows]
-    )
+    x = np.array([[refusal_values(c, d)[n] for n in REFUSAL_FEATURES] for c, d in rows])
     y = np.array([float(c.answerable) for c, _ in rows])
     weights = fit_refusal_weights(x, y)
     asked = [(c, d) for c, d in pairs if c.variant == "as asked"]
@@ -170,7 +192,7 @@ def skip_threshold(cases: list[Case], gen: list[tuple[Case, Draft]], weights: di
         draft = extractive_on(case.evidence, case, span_weights)
         if certain_refusal(case.rewritten, case.evidence, draft):
             continue
-        values = signals(case.rewritten, asks(case.rewritten), case.hits, case.evidence, draft)
+        values = refusal_values(case, draft)
         mine = best_f1("；".join(s.text for s in draft.spans), case.answers)
         other = outcome(*generated[(case.set_name, case.qid)], weights["generative"], 0.0)[1]
         rows.append((probability(weights["extractive"], values), mine, other))
@@ -230,7 +252,7 @@ def report(name: str, pairs, weights, threshold) -> str:
     )
 
 
-def settings_block(span_weights, weights, thresholds, skip) -> str:
+def settings_block(span_weights, weights, thresholds, skip, unmeasured) -> str:
     def pairs(d):
         return "(" + ", ".join(f"({k!r}, {v})" for k, v in d.items()) + ")"
 
@@ -244,6 +266,7 @@ def settings_block(span_weights, weights, thresholds, skip) -> str:
             f"    extractive={pairs(weights['extractive'])},",
             f"    generative_threshold={thresholds['generative']}, extractive_threshold={thresholds['extractive']},",
             f"    skip_generator={skip},",
+            f"    unmeasured={pairs(unmeasured)},",
             ")",
         ]
     )
@@ -264,8 +287,9 @@ def main(args) -> int:
         pairs = drafts(cases, span_weights, reader)
         weights[reader], thresholds[reader] = fit_refusal(pairs)
         lines.append(report(reader, pairs, weights[reader], thresholds[reader]))
-    skip = 1.01
+    skip, unmeasured = 1.01, {name: 0.0 for name in MAY_GO_UNMEASURED}
     if "generative" in weights:
+        unmeasured = unmeasured_means(drafts(cases, span_weights, "generative"))
         skip = skip_threshold(cases, drafts(cases, span_weights, "generative"), weights, span_weights)
     else:
         weights["generative"], thresholds["generative"] = weights["extractive"], thresholds["extractive"]
@@ -275,7 +299,7 @@ def main(args) -> int:
                 "# fitted on the tuning splits: " + ", ".join(str(q) for q, _ in sets),
                 *lines,
                 "",
-                settings_block(span_weights, weights, thresholds, skip),
+                settings_block(span_weights, weights, thresholds, skip, unmeasured),
             ]
         )
     )

@@ -183,23 +183,26 @@ class RefusalSettings:
     """
 
     # python -m eval calibrate --set data/qa/report_tune.jsonl=data/corpus --set data/qa/laws_tune.jsonl=data/laws
+    # (the generative block and threshold: the 2026-12-05 refit that added cited_similarity; the
+    # generative fit does not depend on the span weights, so the extractive blocks stay as fitted before)
     generative: tuple[tuple[str, float], ...] = (
-        ("bias", -1.3364),
+        ("bias", -21.5389),
         ("logprob_mean", 0.0),
-        ("logprob_min", 1.0493),
+        ("logprob_min", 0.9455),
         ("unaligned", 0.0),
         ("inexact", 0.0),
-        ("coverage", 0.9385),
-        ("cited_coverage", 1.9947),
+        ("coverage", 0.6361),
+        ("cited_coverage", 1.8126),
+        ("cited_similarity", 22.7219),
         ("question_missing", 0.0),
-        ("kind_fit", 1.0759),
+        ("kind_fit", 0.8654),
         ("cited_rank", 0.0),
         ("reader_score", 0.0),
-        ("doubt", -3.2064),
-        ("withheld_doubt", -0.3634),
-        ("period_broader", -1.6199),
-        ("head_missing", -0.5571),
-        ("name_missing", -0.1623),
+        ("doubt", -2.5499),
+        ("withheld_doubt", -0.1094),
+        ("period_broader", -1.9111),
+        ("head_missing", -0.5806),
+        ("name_missing", -0.205),
         ("restated", 0.0),
     )
     extractive: tuple[tuple[str, float], ...] = (
@@ -210,6 +213,7 @@ class RefusalSettings:
         ("inexact", 0.0),
         ("coverage", 1.5862),
         ("cited_coverage", 2.9254),
+        ("cited_similarity", 0.0),  # not measured in extractive mode (no sentence embeddings)
         ("question_missing", 0.0),
         ("kind_fit", 2.0112),
         ("cited_rank", -0.318),
@@ -221,7 +225,7 @@ class RefusalSettings:
         ("name_missing", -0.1432),
         ("restated", 0.0),
     )
-    generative_threshold: float = 0.25
+    generative_threshold: float = 0.3
     # Refits have put this at 0.1 to 0.3 (the latest, 2026-12-04 evening: 0.3); a refit once gave
     # 0.1 (0.05 F1 more on the tuning splits), but at 0.1 the
     # extractive reader answered the reliability suite's prompt injection and markup-only
@@ -233,6 +237,10 @@ class RefusalSettings:
     # margin and the least confident skipped answers tested on their own (a cut at 0.68 without
     # them skipped 62% of the test split's questions, 0.09 F1 worse than on the tuning split).
     skip_generator: float = 0.88
+    # What a signal that could not be measured counts as (qa.answering.refusal.with_unmeasured):
+    # its mean on the generative tuning drafts, printed by calibrate. cited_similarity is on the
+    # e5 encoder's cosine scale (5th-95th percentile 0.86-0.95 there); another encoder needs a refit.
+    unmeasured: tuple[tuple[str, float], ...] = (("cited_similarity", 0.9019),)
 
     def weights(self, reader: str) -> tuple[tuple[str, float], ...]:
         return self.generative if reader == "generative" else self.extractive

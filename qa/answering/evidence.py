@@ -44,6 +44,7 @@ class Evidence:
     coverage: float  # share of the question's content words the sentence and its section hold
     kind: str = "body"  # its paragraph's, from ingest: "heading" for a heading line
     lead: str = ""  # the clauses before it that it continues after a semicolon (see leads)
+    similarity: float | None = None  # cosine of its embedding and the question's; None: not measured
 
     @property
     def where(self) -> str:
@@ -200,7 +201,7 @@ class EvidenceSelector:
         years = years_named(question)
         top = max((h.score for h in hits[: s.hits]), default=0.0) or 1.0
         sentences = self.sentences(hits)
-        similarity = [0.0] * len(sentences)
+        similarity: list[float | None] = [None] * len(sentences)
         if self.encoder is not None and query_vector is not None and s.dense_weight and sentences:
             vectors = self.vectors([squeeze_spaces(e.text) for e in sentences])
             similarity = (vectors @ query_vector).tolist()
@@ -211,7 +212,7 @@ class EvidenceSelector:
             score = (
                 s.own_weight * own
                 + s.context_weight * context
-                + s.dense_weight * dense
+                + s.dense_weight * (dense or 0.0)
                 + s.rank_weight * max(hits[sentence.hit].score, 0.0) / top
             )
             score += period_adjustment(years, sentence.period, s.period_weight)
@@ -219,7 +220,9 @@ class EvidenceSelector:
                 score += s.type_weight if number_spans(sentence.text) else -s.type_weight
             elif wants_list and ENUMERATION.search(sentence.text):
                 score += s.type_weight
-            scored.append(Evidence(**{**sentence.__dict__, "score": score, "coverage": max(own, context)}))
+            scored.append(
+                Evidence(**{**sentence.__dict__, "score": score, "coverage": max(own, context), "similarity": dense})
+            )
         exact = [e.score for e in scored if period_adjustment(years, e.period, 1.0) > 0]
         if exact:
             # some sentences are about the period asked: those about other periods only mislead

@@ -3,7 +3,9 @@
 :func:`signals` measures what speaks for and against a draft answer: how much of the
 question the retrieved text covers at all, whether the generator said "not there" (or how
 much it leaned that way before answering; weighed apart when "not there" was withheld from
-it), how sure it was of its tokens, whether its words align with the evidence, whether the
+it), how sure it was of its tokens, whether its words align with the evidence, how close in
+meaning the cited sentence is to the question (embedding similarity: a colloquial question shares
+few words with the rule that answers it; generative mode only), whether the
 answer is of the kind asked (a number for 多少, a name for 谁) and about the whole period
 asked, whether the cited text holds the proper names the question names, and whether it only
 restates the question.
@@ -48,6 +50,7 @@ FEATURE_SIGNS = {
     "inexact": -1,
     "coverage": 1,
     "cited_coverage": 1,
+    "cited_similarity": 1,
     "question_missing": -1,
     "kind_fit": 1,
     "cited_rank": -1,
@@ -60,6 +63,8 @@ FEATURE_SIGNS = {
     "restated": -1,
 }
 FEATURES = tuple(FEATURE_SIGNS)
+# Signals that are NaN when they cannot be measured (no sentence embeddings): see with_unmeasured.
+MAY_GO_UNMEASURED = ("cited_similarity",)
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,22 @@ def name_missing(asks: Asks, cited: list[Evidence]) -> float:
     return float(any(name not in haystack for name in asks.names))
 
 
+def cited_similarity(cited: list[Evidence]) -> float:
+    """The best embedding similarity to the question among the cited sentences; NaN when none was
+    measured (no encoder, or only sentences added after selection were cited): see
+    :func:`with_unmeasured`."""
+    measured = [e.similarity for e in cited if e.similarity is not None]
+    return max(measured) if measured else math.nan
+
+
+def with_unmeasured(values: dict[str, float], unmeasured) -> dict[str, float]:
+    """``values`` with each NaN (a signal that could not be measured) replaced by its stand-in from
+    ``unmeasured`` ((name, value) pairs: its mean on the tuning drafts, so it weighs in at its
+    average), 0 where none is given."""
+    stand_in = dict(unmeasured)
+    return {name: stand_in.get(name, 0.0) if math.isnan(v) else v for name, v in values.items()}
+
+
 def restated(answer: str, question: str) -> float:
     """Share of the answer's characters (punctuation and spaces aside) that the question holds."""
     core = [ch for ch in answer if ch.isalnum()]
@@ -163,6 +184,7 @@ def signals(question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence]
         "inexact": float(any(not span.exact for span in draft.spans)),
         "coverage": max((e.coverage for e in evidence), default=0.0),
         "cited_coverage": max((e.coverage for e in cited), default=0.0),
+        "cited_similarity": cited_similarity(cited),
         "question_missing": question_missing(question, hits),
         "kind_fit": kind_fit(asks, answer, len(draft.spans)) if draft.spans else 0.0,
         "cited_rank": min((span.sentence for span in draft.spans), default=len(evidence)),
@@ -238,7 +260,7 @@ class RefusalPolicy:
 
     def probability(self, values: dict[str, float], reader: str) -> float:
         """P(the answer is there to give) under the reader's fitted weights."""
-        return logistic(self.settings.weights(reader), values)
+        return logistic(self.settings.weights(reader), with_unmeasured(values, self.settings.unmeasured))
 
     def run(self, question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence], draft: Draft) -> Decision:
         reason = certain_refusal(question, evidence, draft)

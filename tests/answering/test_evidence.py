@@ -95,6 +95,7 @@ def test_embedding_similarity_lifts_a_paraphrase():
     assert with_vector[0].text == "县城更新公交车60辆。"
     without = selector.run(question, _hits())
     assert without[0].text != "县城更新公交车60辆。"
+    assert with_vector[0].similarity == 1.0 and all(e.similarity is None for e in without)  # not measured
 
 
 class _CountingEncoder(_Encoder):

@@ -3,6 +3,7 @@ the logistic, every signal, the kind fit, and which reader's weights and thresho
 Invented passages about a fictional county (青禾县); the weights are written for the test."""
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -18,6 +19,7 @@ from qa.answering.refusal import (
     period_conflict,
     question_missing,
     signals,
+    with_unmeasured,
 )
 from qa.answering.types import Draft
 from qa.ingest.chunking import Chunk
@@ -71,6 +73,29 @@ def test_signals_of_a_partly_grounded_inexact_answer_cited_second():
     assert values["coverage"] == pytest.approx(0.9) and values["cited_coverage"] == pytest.approx(0.3)
     assert values["cited_rank"] == 1.0 and values["reader_score"] == 0.25
     assert values["logprob_mean"] == pytest.approx(-2.0) and values["logprob_min"] == -3.0
+
+
+def test_cited_similarity_is_the_best_embedding_similarity_among_the_cited_sentences_only():
+    evidence = [replace(e, similarity=s) for e, s in zip(_evidence(), (0.9, 0.6))]
+    question = "书屋归谁管？"
+    cited_second = Draft("generative", [_span(evidence, 1, "县文旅局")], "县文旅局")
+    assert signals(question, asks(question), _hits(), evidence, cited_second)["cited_similarity"] == 0.6
+    both = Draft("generative", [_span(evidence, 0, FIRST[:4]), _span(evidence, 1, "县文旅局")], "")
+    assert signals(question, asks(question), _hits(), evidence, both)["cited_similarity"] == 0.9
+    nothing = Draft("generative", missing=["县政府"])
+    assert math.isnan(signals(question, asks(question), _hits(), evidence, nothing)["cited_similarity"])
+    unmeasured = signals(question, asks(question), _hits(), _evidence(), cited_second)  # no embeddings
+    assert math.isnan(unmeasured["cited_similarity"])
+
+
+def test_a_signal_that_could_not_be_measured_weighs_in_at_its_stand_in():
+    values = {"cited_similarity": math.nan, "coverage": 0.5, "doubt": math.nan}
+    filled = with_unmeasured(values, (("cited_similarity", 0.9),))
+    assert filled == {"cited_similarity": 0.9, "coverage": 0.5, "doubt": 0.0}
+    settings = RefusalSettings(
+        generative=(("bias", -9.0), ("cited_similarity", 10.0)), unmeasured=(("cited_similarity", 0.9),)
+    )
+    assert RefusalPolicy(settings).probability({"cited_similarity": math.nan}, "generative") == pytest.approx(0.5)
 
 
 def test_an_answer_cited_from_a_sentence_about_another_year_is_refused_for_certain():
