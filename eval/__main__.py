@@ -163,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     calibrate.add_argument("--cache", help="JSONL cache of generated answers (re-fits skip the generator)")
     calibrate.add_argument("--no-generator", action="store_true", help="fit the extractive reader only")
+    calibrate.add_argument(
+        "--cross-validate",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also score the refusal policy by K-fold cross-validation over the tuning questions (3 shuffles)",
+    )
     calibrate.set_defaults(func=cmd_calibrate)
     evidence = sub.add_parser("evidence", help="evidence recall and size over a grid of evidence settings")
     evidence.add_argument("--set", action="append", required=True, metavar="QA.jsonl=CORPUS_DIR")

@@ -14,18 +14,21 @@ Then it fits, in order:
 
 1. the extractive reader's weights: softmax over each question's candidates, the best-F1
    candidate as the target, L2-regularized;
-2. per reader, the refusal policy's logistic weights on :data:`qa.answering.refusal.FEATURES`
+2. the stand-ins for the signals that may go unmeasured (:data:`qa.answering.refusal.
+   MAY_GO_UNMEASURED`): their means on the generative drafts;
+3. per reader, the refusal policy's logistic weights on :data:`qa.answering.refusal.FEATURES`
    (target: the question is answerable from this evidence) and the threshold that maximizes
    the mean credit on the questions as asked (:func:`credit`);
-3. the confidence above which generative mode skips the generator: the lowest at which the
+4. the confidence above which generative mode skips the generator: the lowest at which the
    extractive answers, on at least a tenth of the questions, are as good as the generator's and
    have a mean F1 of at least :data:`SKIP_MIN_F1`, both by a margin of one standard error, at
    every higher confidence too, and for the least confident of the skipped answers alone
    (:func:`lowest_safe_threshold`).
 
-It prints the :class:`qa.settings.ExtractiveSettings` and :class:`qa.settings.RefusalSettings`
-blocks to paste into ``qa/settings.py``. Only tuning files may be given: fitting on a test or
-dev split would make its figures meaningless.
+With ``--cross-validate K`` it also scores each reader's refusal policy on questions its fit did
+not see (:func:`cross_validate`). It prints the :class:`qa.settings.ExtractiveSettings` and
+:class:`qa.settings.RefusalSettings` blocks to paste into ``qa/settings.py``. Only tuning files
+may be given: fitting on a test or dev split would make its figures meaningless.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from qa.answering.refusal import FEATURES as REFUSAL_FEATURES
 from qa.answering.spans import FEATURE_SIGNS as SPAN_SIGNS
 from qa.answering.spans import FEATURES as SPAN_FEATURES
 from qa.answering.types import Draft
+from qa.settings import RefusalSettings
 
 L2 = 5.0  # ridge penalty on the refusal policy's standardized weights (few "not there" cases: keep it smooth)
 SPAN_L2 = 0.1  # ridge penalty on the span weights (hundreds of candidates per question)
@@ -82,21 +86,26 @@ def probability(weights: dict[str, float], values: dict[str, float]) -> float:
     return logistic(weights.items(), values)
 
 
-def refusal_values(case: Case, draft: Draft) -> dict[str, float]:
-    """The refusal signals of a draft, unmeasured ones at the stand-ins the runtime uses."""
-    from qa.settings import RefusalSettings
-
+def refusal_values(case: Case, draft: Draft, unmeasured=None) -> dict[str, float]:
+    """The refusal signals of a draft, unmeasured ones at the given stand-ins (by default the
+    ones in :class:`qa.settings.RefusalSettings`)."""
     values = signals(case.rewritten, asks(case.rewritten), case.hits, case.evidence, draft)
-    return with_unmeasured(values, RefusalSettings().unmeasured)
+    return with_unmeasured(values, RefusalSettings().unmeasured if unmeasured is None else unmeasured)
 
 
 def unmeasured_means(pairs: list[tuple[Case, Draft]]) -> dict[str, float]:
-    """The stand-ins for the signals that may go unmeasured: their means where they were measured."""
-    rows = [signals(c.rewritten, asks(c.rewritten), c.hits, c.evidence, d) for c, d in pairs if d.spans]
-    means = {}
+    """The stand-ins for the signals that may go unmeasured: their means over the drafts the fit
+    sees (not refused for certain) where they were measured; the current ones where none was."""
+    rows = [
+        signals(c.rewritten, asks(c.rewritten), c.hits, c.evidence, d)
+        for c, d in pairs
+        if not certain_refusal(c.rewritten, c.evidence, d)
+    ]
+    means = dict(RefusalSettings().unmeasured)
     for name in MAY_GO_UNMEASURED:
         measured = [v[name] for v in rows if not np.isnan(v[name])]
-        means[name] = round(float(np.mean(measured)), 4) if measured else 0.0
+        if measured:
+            means[name] = round(float(np.mean(measured)), 4)
     return means
 
 
@@ -139,11 +148,11 @@ def drafts(cases: list[Case], span_weights: dict[str, float], reader: str) -> li
     return out
 
 
-def outcome(case: Case, draft: Draft, weights, threshold: float) -> tuple[bool, float, str]:
+def outcome(case: Case, draft: Draft, weights, threshold: float, unmeasured=None) -> tuple[bool, float, str]:
     """(refused, F1, answer) of a draft under given refusal weights."""
     if certain_refusal(case.rewritten, case.evidence, draft):
         return True, 0.0, ""
-    if probability(weights, refusal_values(case, draft)) < threshold:
+    if probability(weights, refusal_values(case, draft, unmeasured)) < threshold:
         return True, 0.0, ""
     answer = "；".join(s.text for s in draft.spans)
     return False, best_f1(answer, case.answers), answer
@@ -158,14 +167,14 @@ def refusal_f1(results: list[tuple[Case, bool]]) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def fit_refusal(pairs: list[tuple[Case, Draft]]) -> tuple[dict[str, float], float]:
+def fit_refusal(pairs: list[tuple[Case, Draft]], unmeasured=None) -> tuple[dict[str, float], float]:
     rows = [(case, draft) for case, draft in pairs if not certain_refusal(case.rewritten, case.evidence, draft)]
-    x = np.array([[refusal_values(c, d)[n] for n in REFUSAL_FEATURES] for c, d in rows])
+    x = np.array([[refusal_values(c, d, unmeasured)[n] for n in REFUSAL_FEATURES] for c, d in rows])
     y = np.array([float(c.answerable) for c, _ in rows])
     weights = fit_refusal_weights(x, y)
     asked = [(c, d) for c, d in pairs if c.variant == "as asked"]
     best = max(
-        (credit([(c, *outcome(c, d, weights, t)[:2]) for c, d in asked]), -abs(t - 0.5), t)
+        (credit([(c, *outcome(c, d, weights, t, unmeasured)[:2]) for c, d in asked]), -abs(t - 0.5), t)
         for t in np.arange(0.05, 0.96, 0.05)
     )
     return weights, round(float(best[2]), 2)
@@ -181,7 +190,9 @@ def credit(results: list[tuple[Case, bool, float]]) -> float:
     )
 
 
-def skip_threshold(cases: list[Case], gen: list[tuple[Case, Draft]], weights: dict, span_weights: dict) -> float:
+def skip_threshold(
+    cases: list[Case], gen: list[tuple[Case, Draft]], weights: dict, span_weights: dict, unmeasured=None
+) -> float:
     """The lowest extractive confidence above which extractive answers (on the generative
     mode's evidence) are, on the tuning questions, as good as the generator's."""
     generated = {(c.set_name, c.qid): (c, d) for c, d in gen if c.variant == "as asked"}
@@ -192,9 +203,9 @@ def skip_threshold(cases: list[Case], gen: list[tuple[Case, Draft]], weights: di
         draft = extractive_on(case.evidence, case, span_weights)
         if certain_refusal(case.rewritten, case.evidence, draft):
             continue
-        values = refusal_values(case, draft)
+        values = refusal_values(case, draft, unmeasured)
         mine = best_f1("；".join(s.text for s in draft.spans), case.answers)
-        other = outcome(*generated[(case.set_name, case.qid)], weights["generative"], 0.0)[1]
+        other = outcome(*generated[(case.set_name, case.qid)], weights["generative"], 0.0, unmeasured)[1]
         rows.append((probability(weights["extractive"], values), mine, other))
     return lowest_safe_threshold(rows)
 
@@ -235,9 +246,38 @@ def _good_enough(rows: list[tuple[float, float, float]]) -> bool:
     return mine.mean() - _stderr(mine) >= SKIP_MIN_F1 and gain.mean() + _stderr(gain) >= 0
 
 
-def report(name: str, pairs, weights, threshold) -> str:
+def cross_validate(pairs: list[tuple[Case, Draft]], folds: int, unmeasured=None, seeds: int = 3) -> str:
+    """The refusal policy scored on questions its fit did not see: the tuning questions split into
+    ``folds`` parts (``seeds`` shuffles), each part scored as asked under weights and a threshold
+    fitted on the rest (with their variants). Credit, answer F1 and refusal F1, overall and per set:
+    a signal that helps only in-sample shows up here."""
+    import random
+
+    keys = sorted({(c.set_name, c.qid) for c, _ in pairs})
+    rows = []
+    for seed in range(seeds):
+        shuffled = keys[:]
+        random.Random(seed).shuffle(shuffled)
+        for part in (set(shuffled[i::folds]) for i in range(folds)):
+            train = [(c, d) for c, d in pairs if (c.set_name, c.qid) not in part]
+            weights, threshold = fit_refusal(train, unmeasured)
+            for case, draft in pairs:
+                if (case.set_name, case.qid) in part and case.variant == "as asked":
+                    rows.append((case, *outcome(case, draft, weights, threshold, unmeasured)[:2]))
+    out = []
+    for name in [None, *sorted({c.set_name for c, *_ in rows})]:
+        chosen = [r for r in rows if name is None or r[0].set_name == name]
+        answered = [0.0 if refused else f1_ for case, refused, f1_ in chosen if case.answerable]
+        out.append(
+            f"{name or 'all'}: credit {credit(chosen):.3f} F1 {np.mean(answered or [0.0]):.3f} "
+            f"refusal F1 {refusal_f1([(c, refused) for c, refused, _ in chosen]):.3f}"
+        )
+    return " | ".join(out)
+
+
+def report(name: str, pairs, weights, threshold, unmeasured=None) -> str:
     asked = [(c, d) for c, d in pairs if c.variant == "as asked"]
-    results = [(c, *outcome(c, d, weights, threshold)) for c, d in asked]
+    results = [(c, *outcome(c, d, weights, threshold, unmeasured)) for c, d in asked]
     answerable = [r for r in results if r[0].answerable]
     em = np.mean(
         [
@@ -253,8 +293,8 @@ def report(name: str, pairs, weights, threshold) -> str:
 
 
 def settings_block(span_weights, weights, thresholds, skip, unmeasured) -> str:
-    def pairs(d):
-        return "(" + ", ".join(f"({k!r}, {v})" for k, v in d.items()) + ")"
+    def pairs(d):  # a tuple of (name, value) pairs as Python reads it, the one-pair tuple too
+        return "(" + "".join(f"({k!r}, {v}), " for k, v in d.items()).rstrip(" ") + ")"
 
     return "\n".join(
         [
@@ -283,14 +323,18 @@ def main(args) -> int:
     span_weights = fit_span_weights(cases)
     weights, thresholds, lines = {}, {}, []
     readers = ("extractive",) if args.no_generator else ("extractive", "generative")
+    pairs = {reader: drafts(cases, span_weights, reader) for reader in readers}
+    # the stand-ins first: the fits and the printed block must use the same ones
+    unmeasured = unmeasured_means(pairs["generative"]) if "generative" in pairs else dict(RefusalSettings().unmeasured)
     for reader in readers:
-        pairs = drafts(cases, span_weights, reader)
-        weights[reader], thresholds[reader] = fit_refusal(pairs)
-        lines.append(report(reader, pairs, weights[reader], thresholds[reader]))
-    skip, unmeasured = 1.01, {name: 0.0 for name in MAY_GO_UNMEASURED}
+        weights[reader], thresholds[reader] = fit_refusal(pairs[reader], unmeasured)
+        lines.append(report(reader, pairs[reader], weights[reader], thresholds[reader], unmeasured))
+        if getattr(args, "cross_validate", 0) > 1:
+            scores = cross_validate(pairs[reader], args.cross_validate, unmeasured)
+            lines.append(f"  {args.cross_validate}-fold cross-validation: {scores}")
+    skip = 1.01
     if "generative" in weights:
-        unmeasured = unmeasured_means(drafts(cases, span_weights, "generative"))
-        skip = skip_threshold(cases, drafts(cases, span_weights, "generative"), weights, span_weights)
+        skip = skip_threshold(cases, pairs["generative"], weights, span_weights, unmeasured)
     else:
         weights["generative"], thresholds["generative"] = weights["extractive"], thresholds["extractive"]
     print(

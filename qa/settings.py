@@ -239,8 +239,11 @@ class RefusalSettings:
     skip_generator: float = 0.88
     # What a signal that could not be measured counts as (qa.answering.refusal.with_unmeasured):
     # its mean on the generative tuning drafts, printed by calibrate. cited_similarity is on the
-    # e5 encoder's cosine scale (5th-95th percentile 0.86-0.95 there); another encoder needs a refit.
+    # e5 encoder's cosine scale (on those drafts, 2026-12-05: 5th-95th percentile 0.86-0.95);
+    # see similarity_model.
     unmeasured: tuple[tuple[str, float], ...] = (("cited_similarity", 0.9019),)
+    # The encoder whose cosines cited_similarity was fitted on; with any other, it counts as unmeasured.
+    similarity_model: str = DEFAULT_EMBEDDING_MODEL
 
     def weights(self, reader: str) -> tuple[tuple[str, float], ...]:
         return self.generative if reader == "generative" else self.extractive

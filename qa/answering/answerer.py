@@ -39,7 +39,7 @@ class Answerer:
         self.settings = settings
         self.evidence = EvidenceSelector(settings.evidence, encoder)
         self.extractive = ExtractiveReader(settings.extractive)
-        self.refusal = RefusalPolicy(settings.refusal)
+        self.refusal = RefusalPolicy(settings.refusal, getattr(encoder, "model_id", None))
 
     def run(
         self,
@@ -85,7 +85,7 @@ class Answerer:
     ) -> tuple[list[Evidence], Draft]:
         """The generator's draft made citable: parts the evidence does not state are looked for
         in every sentence of the retrieved passages (the generator also saw their titles and
-        sections)."""
+        sections). Sentences added so carry no score, coverage or similarity."""
         if generated.missing:
             chosen = {(e.doc_id, e.start) for e in evidence}
             extra = [e for e in self.evidence.sentences(hits) if (e.doc_id, e.start) not in chosen]

@@ -135,7 +135,8 @@ class EvidenceSelector:
     """Component: ``run(question, hits, query_vector=None) -> list[Evidence]``, best first.
 
     With an encoder and the question's vector, sentences are also scored by their embedding's
-    similarity to the question (paraphrases share meaning, not words).
+    similarity to the question (paraphrases share meaning, not words), which each keeps as
+    ``Evidence.similarity`` (None without them) for the refusal policy.
     """
 
     def __init__(self, settings: EvidenceSettings, encoder=None) -> None:
@@ -202,7 +203,7 @@ class EvidenceSelector:
         top = max((h.score for h in hits[: s.hits]), default=0.0) or 1.0
         sentences = self.sentences(hits)
         similarity: list[float | None] = [None] * len(sentences)
-        if self.encoder is not None and query_vector is not None and s.dense_weight and sentences:
+        if self.encoder is not None and query_vector is not None and sentences:
             vectors = self.vectors([squeeze_spaces(e.text) for e in sentences])
             similarity = (vectors @ query_vector).tolist()
         scored = []

@@ -63,7 +63,8 @@ FEATURE_SIGNS = {
     "restated": -1,
 }
 FEATURES = tuple(FEATURE_SIGNS)
-# Signals that are NaN when they cannot be measured (no sentence embeddings): see with_unmeasured.
+# Signals that are NaN when they cannot be measured (no sentence embeddings, or embeddings of
+# another model than the weights were fitted on): see with_unmeasured.
 MAY_GO_UNMEASURED = ("cited_similarity",)
 
 
@@ -151,18 +152,25 @@ def name_missing(asks: Asks, cited: list[Evidence]) -> float:
 
 def cited_similarity(cited: list[Evidence]) -> float:
     """The best embedding similarity to the question among the cited sentences; NaN when none was
-    measured (no encoder, or only sentences added after selection were cited): see
-    :func:`with_unmeasured`."""
+    measured (no encoder or no question vector, as in extractive mode, or only sentences that
+    :meth:`Answerer.settle` added after selection were cited): see :func:`with_unmeasured`."""
     measured = [e.similarity for e in cited if e.similarity is not None]
     return max(measured) if measured else math.nan
 
 
 def with_unmeasured(values: dict[str, float], unmeasured) -> dict[str, float]:
-    """``values`` with each NaN (a signal that could not be measured) replaced by its stand-in from
-    ``unmeasured`` ((name, value) pairs: its mean on the tuning drafts, so it weighs in at its
-    average), 0 where none is given."""
+    """``values`` with each signal of :data:`MAY_GO_UNMEASURED` that is NaN replaced by its
+    stand-in from ``unmeasured`` ((name, value) pairs: its mean on the tuning drafts, so it counts
+    as an average one). A NaN anywhere else, or one without a stand-in, is a bug: ValueError."""
     stand_in = dict(unmeasured)
-    return {name: stand_in.get(name, 0.0) if math.isnan(v) else v for name, v in values.items()}
+    out = {}
+    for name, value in values.items():
+        if math.isnan(value):
+            if name not in MAY_GO_UNMEASURED or name not in stand_in:
+                raise ValueError(f"refusal signal {name} is NaN and has no stand-in (RefusalSettings.unmeasured)")
+            value = stand_in[name]
+        out[name] = value
+    return out
 
 
 def restated(answer: str, question: str) -> float:
@@ -210,8 +218,11 @@ def doubt(logprob: float | None) -> float:
 
 
 def logistic(weights, values: dict[str, float]) -> float:
-    """σ(bias + Σ weight × value) for (name, weight) pairs, "bias" being the intercept."""
+    """σ(bias + Σ weight × value) for (name, weight) pairs, "bias" being the intercept. A NaN
+    value (an unmeasured signal not put through :func:`with_unmeasured`) raises ValueError."""
     z = sum(weight if name == "bias" else weight * values[name] for name, weight in weights)
+    if math.isnan(z):
+        raise ValueError("a refusal signal is NaN: put the values through with_unmeasured")
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
@@ -253,13 +264,20 @@ def certain_refusal(question: str, evidence: list[Evidence], draft: Draft) -> st
 
 
 class RefusalPolicy:
-    """Component: ``run(question, asks, hits, evidence, draft) -> Decision``."""
+    """Component: ``run(question, asks, hits, evidence, draft) -> Decision``.
 
-    def __init__(self, settings: RefusalSettings) -> None:
+    ``encoder_model``: the model whose embeddings gave ``Evidence.similarity``. Similarities are
+    cosines on that model's own scale, so they count only when it is the model the weights were
+    fitted with (``settings.similarity_model``); otherwise they count as unmeasured."""
+
+    def __init__(self, settings: RefusalSettings, encoder_model: str | None = None) -> None:
         self.settings = settings
+        self.similarity_fitted = encoder_model == settings.similarity_model
 
     def probability(self, values: dict[str, float], reader: str) -> float:
         """P(the answer is there to give) under the reader's fitted weights."""
+        if not self.similarity_fitted:
+            values = {**values, **{name: math.nan for name in MAY_GO_UNMEASURED}}
         return logistic(self.settings.weights(reader), with_unmeasured(values, self.settings.unmeasured))
 
     def run(self, question: str, asks: Asks, hits: list[Hit], evidence: list[Evidence], draft: Draft) -> Decision:

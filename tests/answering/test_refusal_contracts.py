@@ -11,6 +11,7 @@ from qa.answering.evidence import Evidence
 from qa.answering.grounding import Span
 from qa.answering.question import asks
 from qa.answering.refusal import (
+    MAY_GO_UNMEASURED,
     RefusalPolicy,
     certain_refusal,
     kind_fit,
@@ -89,13 +90,32 @@ def test_cited_similarity_is_the_best_embedding_similarity_among_the_cited_sente
 
 
 def test_a_signal_that_could_not_be_measured_weighs_in_at_its_stand_in():
-    values = {"cited_similarity": math.nan, "coverage": 0.5, "doubt": math.nan}
-    filled = with_unmeasured(values, (("cited_similarity", 0.9),))
-    assert filled == {"cited_similarity": 0.9, "coverage": 0.5, "doubt": 0.0}
+    values = {"cited_similarity": math.nan, "coverage": 0.5}
+    assert with_unmeasured(values, (("cited_similarity", 0.9),)) == {"cited_similarity": 0.9, "coverage": 0.5}
+    with pytest.raises(ValueError, match="cited_similarity"):
+        with_unmeasured(values, ())  # no stand-in
+    with pytest.raises(ValueError, match="doubt"):
+        with_unmeasured({"doubt": math.nan}, (("doubt", 0.0),))  # a signal that is always measured
+    with pytest.raises(ValueError, match="NaN"):
+        logistic([("bias", 0.0), ("cited_similarity", 1.0)], {"cited_similarity": math.nan})
+    assert {name for name, _ in RefusalSettings().unmeasured} == set(MAY_GO_UNMEASURED)
     settings = RefusalSettings(
-        generative=(("bias", -9.0), ("cited_similarity", 10.0)), unmeasured=(("cited_similarity", 0.9),)
+        generative=(("bias", -9.0), ("cited_similarity", 10.0)),
+        unmeasured=(("cited_similarity", 0.9),),
+        similarity_model="e5",
     )
-    assert RefusalPolicy(settings).probability({"cited_similarity": math.nan}, "generative") == pytest.approx(0.5)
+    assert RefusalPolicy(settings, "e5").probability({"cited_similarity": math.nan}, "generative") == 0.5
+    assert RefusalPolicy(settings, "e5").probability({"cited_similarity": 0.5}, "generative") < 0.02
+
+
+def test_similarities_of_another_encoder_than_the_fitted_one_count_as_unmeasured():
+    settings = RefusalSettings(
+        generative=(("bias", -9.0), ("cited_similarity", 10.0)),
+        unmeasured=(("cited_similarity", 0.9),),
+        similarity_model="e5",
+    )
+    for other in ("test/hashing", None):  # another scale of cosines, or none known
+        assert RefusalPolicy(settings, other).probability({"cited_similarity": 0.5}, "generative") == 0.5
 
 
 def test_an_answer_cited_from_a_sentence_about_another_year_is_refused_for_certain():

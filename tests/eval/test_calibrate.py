@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from eval.calibrate import credit, refusal_f1
+from eval.calibrate import credit, refusal_f1, unmeasured_means
 from eval.calibration_cases import Case, holds_answer
 from eval.fitting import fit_logistic, fit_softmax_ranker
 
@@ -65,3 +65,68 @@ def test_a_passage_holds_the_answer_whitespace_insensitively():
     row = {"evidence": "新建乡村图书馆37座", "answers": ["37座"]}
     assert holds_answer("全县新建乡村图书馆 37 座。", row)
     assert not holds_answer("全县改造农村公路96公里。", row)
+
+
+def test_stand_ins_are_the_means_where_measured_and_the_current_ones_where_nothing_was():
+    from dataclasses import replace as copy
+
+    from qa.answering.evidence import Evidence
+    from qa.answering.grounding import Span
+    from qa.answering.types import Draft
+    from qa.settings import RefusalSettings
+
+    text = "青禾县新建乡村书屋18座。"
+    sentence = Evidence(0, "qinghe", 0, len(text), text, "青禾县报告", (), None, 1.0, 0.8)
+
+    def pair(similarity):
+        case = Case("set", "q", "as asked", ["18座"], "书屋建了几座？", "书屋建了几座？", [], [], [])
+        case.evidence = [copy(sentence, similarity=similarity)]
+        return case, Draft("generative", [Span(0, 9, 12, "18座", True)], "18座")
+
+    assert unmeasured_means([pair(0.8), pair(0.9), pair(None)]) == {"cited_similarity": pytest.approx(0.85)}
+    assert unmeasured_means([pair(None)]) == dict(RefusalSettings().unmeasured)
+
+
+def test_cross_validation_scores_each_question_under_a_fit_that_did_not_see_it(monkeypatch):
+    import eval.calibrate as calibrate
+    from qa.answering.refusal import FEATURES
+    from qa.answering.types import Draft
+
+    rng = np.random.default_rng(3)
+    pairs, values = [], {}
+    for n in range(60):
+        answerable = n % 2 == 0
+        gold = ["18座"] if answerable else []
+        case = Case("set_a" if n < 30 else "set_b", f"q{n}", "as asked", gold, f"q{n}", f"q{n}", [], [], [])
+        values[case.rewritten] = {name: 0.0 for name in FEATURES} | {"coverage": float(answerable) + rng.normal(0, 0.1)}
+        pairs.append((case, Draft("generative", [], "18座")))
+    monkeypatch.setattr(calibrate, "signals", lambda question, *_: values[question])
+    monkeypatch.setattr(calibrate, "certain_refusal", lambda *_: "")
+    monkeypatch.setattr(calibrate, "best_f1", lambda text, answers: 1.0 if answers else 0.0)
+    line = calibrate.cross_validate(pairs, folds=5, unmeasured=(("cited_similarity", 0.9),), seeds=1)
+    assert line.startswith("all: credit 1.000") and "set_a: credit" in line and "set_b: credit" in line
+    values["q0"]["coverage"] = -5.0  # an answerable question of set_a that looks unanswerable: refused
+    line = calibrate.cross_validate(pairs, 5, (("cited_similarity", 0.9),), seeds=1)
+    assert "set_a: credit 1.000" not in line and "all: credit 1.000" not in line
+
+
+def test_the_printed_settings_block_reads_back_as_the_fitted_values_even_for_one_pair():
+    import ast
+
+    from eval.calibrate import settings_block
+
+    block = settings_block(
+        {"coverage": 1.5},
+        {"generative": {"bias": -2.0}, "extractive": {}},
+        {"generative": 0.3, "extractive": 0.35},
+        0.88,
+        {"cited_similarity": 0.9},
+    )
+    lines = {
+        line.strip().split("=", 1)[0]: line.strip().split("=", 1)[1].rstrip(",")
+        for line in block.splitlines()
+        if "=(" in line
+    }
+    assert ast.literal_eval(lines["unmeasured"]) == (("cited_similarity", 0.9),)
+    assert ast.literal_eval(lines["weights"]) == (("coverage", 1.5),)
+    assert ast.literal_eval(lines["generative"]) == (("bias", -2.0),) and ast.literal_eval(lines["extractive"]) == ()
