@@ -26,8 +26,8 @@ Then it fits, in order:
    (:func:`lowest_safe_threshold`).
 
 With ``--cross-validate K`` it also scores each reader's refusal policy on questions its fit did
-not see (:func:`cross_validate`). It prints the :class:`qa.settings.ExtractiveSettings` and
-:class:`qa.settings.RefusalSettings` blocks to paste into ``qa/settings.py``. Only tuning files
+not see (:func:`cross_validate`). It prints the :class:`qa.fitted.ExtractiveSettings` and
+:class:`qa.fitted.RefusalSettings` blocks to paste into ``qa/fitted.py``. Only tuning files
 may be given: fitting on a test or dev split would make its figures meaningless.
 """
 
@@ -54,7 +54,7 @@ from qa.answering.refusal import FEATURES as REFUSAL_FEATURES
 from qa.answering.spans import FEATURE_SIGNS as SPAN_SIGNS
 from qa.answering.spans import FEATURES as SPAN_FEATURES
 from qa.answering.types import Draft
-from qa.settings import RefusalSettings
+from qa.fitted import RefusalSettings
 
 L2 = 5.0  # ridge penalty on the refusal policy's standardized weights (few "not there" cases: keep it smooth)
 SPAN_L2 = 0.1  # ridge penalty on the span weights (hundreds of candidates per question)
@@ -88,7 +88,7 @@ def probability(weights: dict[str, float], values: dict[str, float]) -> float:
 
 def refusal_values(case: Case, draft: Draft, unmeasured=None) -> dict[str, float]:
     """The refusal signals of a draft, unmeasured ones at the given stand-ins (by default the
-    ones in :class:`qa.settings.RefusalSettings`)."""
+    ones in :class:`qa.fitted.RefusalSettings`)."""
     values = signals(case.rewritten, asks(case.rewritten), case.hits, case.evidence, draft)
     return with_unmeasured(values, RefusalSettings().unmeasured if unmeasured is None else unmeasured)
 
@@ -123,7 +123,7 @@ def extractive_draft(case: Case, weights: dict[str, float]) -> Draft:
 def extractive_on(evidence: list, case: Case, span_weights: dict[str, float]) -> Draft:
     """The extractive reader's draft on the given evidence, with the given weights."""
     from qa.answering.extractive import ExtractiveReader
-    from qa.settings import ExtractiveSettings
+    from qa.fitted import ExtractiveSettings
 
     reader = ExtractiveReader(ExtractiveSettings(tuple(span_weights.items())))
     return reader.run(case.rewritten, asks(case.rewritten), evidence)

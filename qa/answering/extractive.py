@@ -2,7 +2,7 @@
 
 Candidates and their features come from :mod:`qa.answering.spans`; a linear score over the
 features (weights fitted on the tuning split by ``python -m eval calibrate``, kept in
-:class:`qa.settings.ExtractiveSettings`) ranks them, and a softmax over a question's
+:class:`qa.fitted.ExtractiveSettings`) ranks them, and a softmax over a question's
 candidates gives the chosen span's share, which the refusal policy weighs as
 ``reader_score``. Fast: tens of milliseconds for a few evidence sentences.
 """
@@ -18,8 +18,8 @@ from qa.answering.question import Asks
 from qa.answering.spans import FEATURES, candidate_features, candidates
 from qa.answering.tables import asked_column
 from qa.answering.types import Draft
+from qa.fitted import ExtractiveSettings
 from qa.search.hits import period_adjustment
-from qa.settings import ExtractiveSettings
 from qa.text import years_named
 
 

@@ -11,7 +11,7 @@ asked, whether the cited text holds the proper names the question names, and whe
 restates the question.
 :class:`RefusalPolicy` turns them into a probability that the answer is there to give, with
 logistic weights fitted on the tuning split (``python -m eval calibrate``; the weights live in
-:class:`qa.settings.RefusalSettings`), and refuses below the threshold fitted with them.
+:class:`qa.fitted.RefusalSettings`), and refuses below the threshold fitted with them.
 
 Certain cases need no weights: nothing retrieved, nothing grounded, an answer that only
 repeats the question (it adds no information), a heading or the document's title as the
@@ -31,9 +31,9 @@ from qa.answering.grounding import only_restates, ungrounded_numbers
 from qa.answering.question import Asks, asks, measures_asked, names_a_person
 from qa.answering.types import Draft
 from qa.figures import DURATION_WORDS, dimensions_in, number_spans, numbers_in, says_when
+from qa.fitted import RefusalSettings
 from qa.index.lexical import tokenize
 from qa.search.hits import Hit
-from qa.settings import RefusalSettings
 from qa.text import squeeze_spaces, years_named
 
 YEAR_ONLY = re.compile(r"(?:19|20)\d{2}\s*年?")

@@ -27,9 +27,9 @@ from qa.figures import DATE
 from qa.text import INTRODUCES_ITEMS, LIST_ITEM, format_period, relative_period, years_named
 from qa.text import SENTENCE_END as SENTENCE_MARKS
 
-CN_DIGITS = "一二三四五六七八九十"
-PART_HEADING = re.compile(rf"^[{CN_DIGITS}]+、")
-ITEM_HEADING = re.compile(rf"^[（(][{CN_DIGITS}]+[)）]")
+HEADING_NUMERALS = "一二三四五六七八九十"  # the numerals that number headings and items (一、 （三）)
+PART_HEADING = re.compile(rf"^[{HEADING_NUMERALS}]+、")
+ITEM_HEADING = re.compile(rf"^[（(][{HEADING_NUMERALS}]+[)）]")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 # Statutes, regulations and rules: 第N编/章/节 headings group articles (第N条), and an article
 # (with its later paragraphs and its (一)(二) items) is the unit a citation names.
@@ -62,7 +62,9 @@ LEAD_MAX_CHARS = 40
 # Question-and-answer pages (政策问答, 常见问题): a short line that is one question heads the
 # answer after it; "问：" and "答：" only label the two.
 QA_LABEL = re.compile(r"^(?:问|答|[QA])\s*[:：]\s*")
-QUESTION_HEADING = re.compile(rf"^(?:(?:\d{{1,3}}|[{CN_DIGITS}]+)\s*[.．、]\s*)?[^{SENTENCE_MARKS}]{{2,60}}[？?]$")
+QUESTION_HEADING = re.compile(
+    rf"^(?:(?:\d{{1,3}}|[{HEADING_NUMERALS}]+)\s*[.．、]\s*)?[^{SENTENCE_MARKS}]{{2,60}}[？?]$"
+)
 # A table row as decode writes one (its cells joined by " | "), or as Markdown does ("| a | b |"):
 # the table's first row names the columns, and every later row is read under it ("三级医院 |
 # 800元" under "级别 | 起付标准"). A Markdown table's alignment row ("|---|:---:|") says nothing.

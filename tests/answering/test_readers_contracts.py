@@ -15,7 +15,7 @@ from qa.answering.generative import GenerativeReader, ground, judges
 from qa.answering.generator import Token
 from qa.answering.question import asks
 from qa.answering.spans import FEATURES
-from qa.settings import ExtractiveSettings
+from qa.fitted import ExtractiveSettings
 
 PLAN = "青禾县新建乡村书屋 18座,改造文化广场 3个,新增养老床位 260张以上。"
 RULE = "书屋管理单位不得向读者收取借阅费用。"

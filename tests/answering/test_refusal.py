@@ -8,9 +8,9 @@ from qa.answering.grounding import Span
 from qa.answering.question import asks
 from qa.answering.refusal import FEATURES, RefusalPolicy, certain_refusal, kind_fit, question_missing, signals
 from qa.answering.types import Draft
+from qa.fitted import RefusalSettings
 from qa.ingest.chunking import Chunk
 from qa.search.hits import Hit
-from qa.settings import RefusalSettings
 
 TEXT = "全县新建乡村图书馆 37 座，改造农村公路 85 公里。"
 

@@ -23,9 +23,9 @@ from qa.answering.refusal import (
     with_unmeasured,
 )
 from qa.answering.types import Draft
+from qa.fitted import RefusalSettings
 from qa.ingest.chunking import Chunk
 from qa.search.hits import Hit
-from qa.settings import RefusalSettings
 
 FIRST = "青禾县新建乡村书屋18座，改造文化广场3个。"
 SECOND = "书屋由县文旅局统一管理。"

@@ -5,7 +5,7 @@ from qa.answering.evidence import Evidence
 from qa.answering.extractive import ExtractiveReader, scored_candidates
 from qa.answering.question import asks
 from qa.answering.spans import FEATURES, candidate_features, candidates, distinctive_anchors
-from qa.settings import ExtractiveSettings
+from qa.fitted import ExtractiveSettings
 
 TARGETS = "全县生产总值增长6%以上,财政收入增长 7%,固定资产投资增长 10%以 上,城乡居民收入分别增长5%和6%。"
 

@@ -4,7 +4,7 @@ from qa.answering.evidence import Evidence
 from qa.answering.extractive import ExtractiveReader
 from qa.answering.question import asks
 from qa.answering.tables import asked_column, read_row, row_cells
-from qa.settings import ExtractiveSettings
+from qa.fitted import ExtractiveSettings
 
 HEADER = "医院级别 | 起付标准 | 报销比例"
 

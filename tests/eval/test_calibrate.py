@@ -73,7 +73,7 @@ def test_stand_ins_are_the_means_where_measured_and_the_current_ones_where_nothi
     from qa.answering.evidence import Evidence
     from qa.answering.grounding import Span
     from qa.answering.types import Draft
-    from qa.settings import RefusalSettings
+    from qa.fitted import RefusalSettings
 
     text = "青禾县新建乡村书屋18座。"
     sentence = Evidence(0, "qinghe", 0, len(text), text, "青禾县报告", (), None, 1.0, 0.8)
